@@ -1,0 +1,34 @@
+# Two commands do all the set-up on a fresh Debian machine: `make demo` and `make test`.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo lint system venv schema clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system:
+	@bash scripts/install-system-packages.sh
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+test: system venv lint
+	$(PY) -m pytest
+
+demo: system venv
+	$(VENV)/bin/highlights demo
+
+schema: venv
+	$(VENV)/bin/highlights schema --write
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist

@@ -1,0 +1,118 @@
+"""The `highlights` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    return int(args.handler(args) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="highlights",
+        description="Movie highlight videos with Alibaba Cloud ICE, or locally with ffmpeg.",
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check manifests against the contract")
+    validate.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    validate.add_argument("--json", action="store_true", help="machine-readable output")
+    validate.add_argument(
+        "--region", help="region jobs are submitted in (default HIGHLIGHTS_REGION or FC_REGION)"
+    )
+    validate.set_defaults(handler=_validate)
+
+    schema = sub.add_parser("schema", help="print the manifest's JSON Schema")
+    schema.add_argument(
+        "--write", action="store_true", help="write schema/*.schema.json instead of printing"
+    )
+    schema.set_defaults(handler=_schema)
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from highlights.config import SettingsError, region_from
+    from highlights.manifest import validate_manifest
+    from highlights.manifest.vocabulary import REGIONS
+
+    if args.region is not None and args.region not in REGIONS:
+        print(f"--region {args.region!r}: choose one of {', '.join(REGIONS)}", file=sys.stderr)
+        return 2
+    try:
+        region = args.region or region_from()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    results: dict[str, dict[str, object]] = {}
+    status = 0
+    for path in args.files:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            results[str(path)] = {"readable": False, "error": exc.strerror or str(exc)}
+            status = 2
+            continue
+        validation = validate_manifest(data, region=region)
+        results[str(path)] = validation.to_dict()
+        if not validation.ok and status == 0:
+            status = 1
+    if args.json:
+        json.dump({"region": region, "files": results}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        for name, result in results.items():
+            print(_human(name, result))
+    return status
+
+
+def _human(name: str, result: dict[str, object]) -> str:
+    if result.get("readable") is False:
+        return f"{name}: cannot read: {result['error']}"
+    errors = result["errors"]
+    warnings = result["warnings"]
+    assert isinstance(errors, list) and isinstance(warnings, list)
+    head = (
+        f"{name}: valid ({result['mode']})"
+        if result["valid"]
+        else f"{name}: {len(errors)} error(s)"
+    )
+    if warnings:
+        head += f", {len(warnings)} warning(s)"
+    lines = [head]
+    for problem in [*errors, *warnings]:
+        where = problem["path"]
+        if "line" in problem:
+            where += f" (line {problem['line']}, column {problem['column']})"
+        lines.append(f"  {problem['severity']:<8} {where}: {problem['message']}")
+        if "accepted" in problem:
+            lines.append(f"  {'':<8} accepted: {problem['accepted']}")
+    return "\n".join(lines)
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from highlights.schemas import SCHEMAS, render
+
+    if not args.write:
+        print(render("manifest"), end="")
+        return 0
+    folder = Path("schema")
+    folder.mkdir(exist_ok=True)
+    for name in SCHEMAS:
+        (folder / f"{name}.schema.json").write_text(render(name), encoding="utf-8")
+        print(f"wrote {folder / name}.schema.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The two ports the use cases talk to, and the errors adapters raise.
+
+Adapters (a folder or OSS for storage; ICE, the local engine or a test fake for production) are
+picked by settings; nothing here imports an SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+
+class HighlightsError(Exception):
+    """Base of every error an adapter raises on purpose."""
+
+
+class NotFound(HighlightsError):
+    """The key (or job) does not exist."""
+
+
+class AlreadyExists(HighlightsError):
+    """A create-only write found the key already there."""
+
+
+class UnsafeKey(HighlightsError, ValueError):
+    """The key would leave the store's root, or is not a valid object key."""
+
+
+class TransientError(HighlightsError):
+    """Worth retrying later: throttling, timeouts, 5xx, network errors."""
+
+    def __init__(self, message: str, *, code: str = "Transient") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class PermanentError(HighlightsError):
+    """Retrying cannot help: the job fails with this code and message."""
+
+    def __init__(self, message: str, *, code: str = "Permanent") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    size: int
+    etag: str
+    last_modified: float  # UNIX seconds
+
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    """A bucket: `/`-separated keys, atomic writes, lazy listing."""
+
+    bucket: str
+
+    def get(self, key: str) -> bytes: ...
+
+    def head(self, key: str) -> StoredObject: ...
+
+    def exists(self, key: str) -> bool: ...
+
+    def put(
+        self, key: str, data: bytes, *, create_only: bool = False, content_type: str | None = None
+    ) -> StoredObject:
+        """Write atomically. With create_only, raise AlreadyExists if the key is there."""
+        ...
+
+    def list(
+        self, prefix: str = "", *, start_after: str = "", page_size: int = 1000
+    ) -> Iterator[StoredObject]:
+        """Keys under prefix in lexicographic order, after start_after, fetched a page at a time."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the key; a missing key is not an error."""
+        ...
+
+
+BatchState = Literal["Init", "Processing", "Finished", "Failed"]
+SubJobState = Literal["Init", "Processing", "Success", "Failed"]
+
+
+@dataclass(frozen=True)
+class SubJob:
+    """One output video of a batch job (GetBatchMediaProducingJob's SubJobList entry)."""
+
+    index: int
+    status: SubJobState
+    job_id: str | None = None
+    media_id: str | None = None
+    media_url: str | None = None
+    duration: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """A batch job as the producer reports it: the only truth about how a job went."""
+
+    job_id: str
+    status: BatchState
+    sub_jobs: tuple[SubJob, ...] = ()
+    error_code: str | None = None
+    error_message: str | None = None
+    create_time: str | None = None
+    complete_time: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # adapter-specific (e.g. local timelines)
+
+    @property
+    def terminal(self) -> bool:
+        return self.status in ("Finished", "Failed")
+
+
+@dataclass(frozen=True)
+class SubmitRequest:
+    """SubmitBatchMediaProducingJob's parameters in wire form (the configs are JSON strings)."""
+
+    input_config: str
+    output_config: str
+    editing_config: str | None = None
+    template_config: str | None = None
+    user_data: dict[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Producer(Protocol):
+    """Whatever renders the batch job: ICE, or the local engine behind the same shape."""
+
+    def submit(self, request: SubmitRequest, client_token: str, notify_url: str | None) -> str:
+        """Start the batch job; the same client_token never starts a second one. Returns its id.
+
+        notify_url, when given, is added to UserData as `NotifyAddress`.
+        Raises TransientError (retry with the same token) or PermanentError.
+        """
+        ...
+
+    def get(self, job_id: str) -> JobStatus:
+        """Read the job. Raises NotFound, TransientError or PermanentError."""
+        ...
