@@ -1,0 +1,1 @@
+"""Producer adapters: ICE, the local render engine, and an in-memory fake (tests, benchmarks)."""

@@ -1,0 +1,1 @@
+"""ObjectStore adapters: a local folder (local.py) and OSS."""
