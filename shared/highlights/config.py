@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
 
 from highlights.manifest.vocabulary import REGIONS
 
@@ -20,3 +23,96 @@ def region_from(env: Mapping[str, str] | None = None) -> str | None:
     if value is not None and value not in REGIONS:
         raise SettingsError(f"{name}={value!r}: movie highlights runs in {', '.join(REGIONS)}")
     return value
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_UNITS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    match = _DURATION.match(raw)
+    if not match or float(match[1]) <= 0:
+        raise SettingsError(f"{name}={raw!r}: give a positive duration like 3600, 90m, 6h or 2d")
+    return float(match[1]) * _UNITS[match[2]]
+
+
+def _prefix(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, default)
+    if value.startswith("/") or (value and not value.endswith("/")):
+        raise SettingsError(f"{name}={value!r}: a key prefix is relative and ends with '/'")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    store: str  # "oss://<bucket>" or a folder
+    producer: Literal["ice", "local"]
+    region: str
+    inbox_prefix: str = "manifests/"
+    state_prefix: str = ".highlights/"
+    callback_url: str | None = None
+    callback_keys: tuple[str, ...] = field(default=(), repr=False)
+    ice_endpoint: str | None = None
+    oss_endpoint: str | None = None
+    oss_internal: bool = False
+    max_job_age: float = 24 * 3600
+
+    @property
+    def bucket(self) -> str | None:
+        return self.store[len("oss://") :] if self.store.startswith("oss://") else None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        env = dict(os.environ if env is None else env)
+        env.update({k: str(v) for k, v in overrides.items() if v is not None})
+        store = env.get("HIGHLIGHTS_STORE", "").strip()
+        if not store:
+            raise SettingsError("HIGHLIGHTS_STORE is not set: give oss://<bucket> or a folder path")
+        if store.startswith("oss://") and not re.fullmatch(
+            r"oss://[a-z0-9][a-z0-9-]{1,61}[a-z0-9]", store
+        ):
+            raise SettingsError(
+                f"HIGHLIGHTS_STORE={store!r}: a bucket is oss://<3-63 of a-z, 0-9, ->"
+            )
+        producer = env.get("HIGHLIGHTS_PRODUCER") or (
+            "ice" if store.startswith("oss://") else "local"
+        )
+        if producer not in ("ice", "local"):
+            raise SettingsError(f"HIGHLIGHTS_PRODUCER={producer!r}: choose ice or local")
+        region = region_from(env) or ("cn-shanghai" if producer == "local" else None)
+        if region is None:
+            raise SettingsError("HIGHLIGHTS_REGION is not set (nor FC_REGION): ICE needs a region")
+        callback_url = env.get("HIGHLIGHTS_CALLBACK_URL") or None
+        if callback_url and not re.match(r"^https?://[^\s/]+", callback_url):
+            raise SettingsError(f"HIGHLIGHTS_CALLBACK_URL={callback_url!r}: give an http(s) URL")
+        keys = tuple(
+            k.strip() for k in env.get("HIGHLIGHTS_CALLBACK_KEYS", "").split(",") if k.strip()
+        )
+        settings = cls(
+            store=store,
+            producer=producer,  # type: ignore[arg-type]
+            region=region,
+            inbox_prefix=_prefix(env, "HIGHLIGHTS_INBOX_PREFIX", "manifests/"),
+            state_prefix=_prefix(env, "HIGHLIGHTS_STATE_PREFIX", ".highlights/"),
+            callback_url=callback_url,
+            callback_keys=keys,
+            ice_endpoint=env.get("HIGHLIGHTS_ICE_ENDPOINT") or None,
+            oss_endpoint=env.get("HIGHLIGHTS_OSS_ENDPOINT") or None,
+            oss_internal=env.get("HIGHLIGHTS_OSS_INTERNAL", "").lower() in ("1", "true", "yes"),
+            max_job_age=_seconds(env, "HIGHLIGHTS_MAX_JOB_AGE", 24 * 3600),
+        )
+        settings.layout()  # refuses a layout that would re-trigger the submit function
+        return settings
+
+    def layout(self):  # type: ignore[no-untyped-def]
+        from highlights.jobs.layout import BucketLayout, LayoutError
+
+        try:
+            return BucketLayout(inbox=self.inbox_prefix, state=self.state_prefix)
+        except LayoutError as exc:
+            raise SettingsError(
+                f"HIGHLIGHTS_STATE_PREFIX / HIGHLIGHTS_INBOX_PREFIX: {exc}"
+            ) from None

@@ -13,7 +13,23 @@ def _manifest() -> dict[str, Any]:
     return Manifest.model_json_schema(by_alias=True, mode="validation")
 
 
-SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {"manifest": _manifest}
+def _result() -> dict[str, Any]:
+    from highlights.jobs.results import ResultManifest
+
+    return ResultManifest.model_json_schema(mode="serialization")
+
+
+def _rejection() -> dict[str, Any]:
+    from highlights.jobs.results import RejectionReport
+
+    return RejectionReport.model_json_schema(mode="serialization")
+
+
+SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
+    "manifest": _manifest,
+    "result": _result,
+    "rejection": _rejection,
+}
 
 
 def render(name: str) -> str:

@@ -1,0 +1,1 @@
+"""Function Compute: platform events in and out, the callback signature, the handlers' bodies."""

@@ -1,0 +1,106 @@
+"""ICE's completion callback: the signature check and what the body tells us.
+
+ICE signs HTTP callbacks with `X-ICE-SIGNATURE = md5("<callback URL>|<X-ICE-TIMESTAMP>|<AuthKey>")`.
+The callback is a doorbell: it says which job to look at, never what happened to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+WINDOW_SECONDS = 300
+COMPLETE_EVENT = "BatchProduceMediaComplete"
+
+
+def sign(url: str, timestamp: int | str, key: str) -> str:
+    return hashlib.md5(f"{url}|{timestamp}|{key}".encode()).hexdigest()
+
+
+def verify(
+    urls: Iterable[str],
+    timestamp: str | None,
+    signature: str | None,
+    keys: Iterable[str],
+    now: float,
+    window: float = WINDOW_SECONDS,
+) -> bool:
+    """Whether any key (rotation: old and new) signed any of the URLs ICE may have signed, recently."""
+    if not timestamp or not signature or not timestamp.isdigit():
+        return False
+    if abs(now - int(timestamp)) > window:
+        return False
+    signature = signature.strip().lower()
+    return any(
+        hmac.compare_digest(sign(url, timestamp, key), signature) for url in urls for key in keys
+    )
+
+
+@dataclass(frozen=True)
+class HttpRequest:
+    method: str
+    path: str
+    headers: Mapping[str, str]  # lower-cased names
+    query: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+def http_request(event: Mapping[str, Any]) -> HttpRequest:
+    """Function Compute 3.0's HTTP trigger event (body possibly base64)."""
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
+    context = event.get("requestContext") or {}
+    http = context.get("http") or {}
+    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
+    query = {str(k): str(v) for k, v in (event.get("queryParameters") or {}).items()}
+    return HttpRequest(
+        method=str(http.get("method", "POST")).upper(),
+        path=str(http.get("path") or event.get("rawPath") or "/"),
+        headers=headers,
+        query=query,
+        body=raw,
+    )
+
+
+@dataclass(frozen=True)
+class Notice:
+    event_type: str
+    job_id: str | None  # ours, when the notice carries it
+    ice_job_id: str | None
+
+
+def parse_notice(body: bytes, query: Mapping[str, str]) -> Notice:
+    """Raises ValueError for a body that is not an ICE event. Unknown fields are ignored."""
+    value = json.loads(body)
+    if not isinstance(value, dict) or not isinstance(value.get("EventType"), str):
+        raise ValueError("not an ICE event: no EventType")
+    message = value.get("MessageBody")
+    if isinstance(message, str):
+        try:
+            message = json.loads(message)
+        except ValueError:
+            message = {}
+    message = message if isinstance(message, dict) else {}
+    user_data = message.get("UserData")
+    if isinstance(user_data, str):
+        try:
+            user_data = json.loads(user_data)
+        except ValueError:
+            user_data = None
+    job_id = query.get("job")
+    if not job_id and isinstance(user_data, dict):
+        job_id = user_data.get("HighlightsJobId")
+    ice_job_id = message.get("JobId")
+    return Notice(
+        event_type=value["EventType"],
+        job_id=str(job_id) if job_id else None,
+        ice_job_id=str(ice_job_id) if ice_job_id else None,
+    )

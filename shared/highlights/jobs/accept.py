@@ -1,0 +1,139 @@
+"""Use case: accept a manifest version — validate it, then submit exactly one batch job for it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+
+from highlights.jobs.identity import ManifestRef, client_token_for, job_id_for
+from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.record import JobError, JobRecord, StaleRecord
+from highlights.jobs.states import JobState
+from highlights.manifest import validate_manifest
+from highlights.manifest.problems import Problem
+from highlights.ports import NotFound, PermanentError, SubmitRequest
+
+log = logging.getLogger(__name__)
+
+PIPELINE_JOB_KEY = "HighlightsJobId"
+
+
+@dataclass(frozen=True)
+class Accepted:
+    job_id: str
+    state: JobState
+    duplicate: bool = False
+
+
+def accept(pipeline: Pipeline, ref: ManifestRef) -> Accepted:
+    """Accept one manifest version. Replaying it is harmless; a transient error raises, leaving
+    the job RECEIVED for a retry or for reconcile."""
+    job_id = job_id_for(ref)
+    fields = {"job_id": job_id, "manifest_key": ref.key}
+    try:
+        record: JobRecord | None = pipeline.records.load(job_id)
+    except NotFound:
+        record = None
+    if record is None:
+        record = _create(pipeline, ref, job_id)
+    elif record.state is not JobState.RECEIVED:
+        log.info("duplicate event, job already %s", record.state.value, extra=fields)
+        return Accepted(job_id, record.state, duplicate=True)
+    if record.state is not JobState.RECEIVED:
+        return Accepted(job_id, record.state, duplicate=True)
+    record = submit(pipeline, record)
+    return Accepted(job_id, record.state)
+
+
+def _create(pipeline: Pipeline, ref: ManifestRef, job_id: str) -> JobRecord:
+    now = pipeline.clock()
+    # The marker goes first: whatever happens next, reconcile can find its way back to this job.
+    marker = pipeline.put_marker(ref, job_id, now + pipeline.received_lease)
+    fresh = JobRecord(
+        job_id=job_id,
+        state=JobState.RECEIVED,
+        manifest={"bucket": ref.bucket, "key": ref.key, "etag": ref.etag},
+        client_token=client_token_for(ref),
+        created_at=now,
+        updated_at=now,
+        marker=marker,
+        history=[{"state": JobState.RECEIVED, "at": now}],
+    )
+    record = pipeline.records.create(fresh)
+    if record.marker != marker:
+        pipeline.store.delete(marker)  # a concurrent duplicate created the record first
+    log.info("job received", extra={"job_id": job_id, "manifest_key": ref.key})
+    return record
+
+
+def submit(pipeline: Pipeline, record: JobRecord) -> JobRecord:
+    """Validate the manifest a RECEIVED job stands for, and submit it with the job's ClientToken."""
+    fields = {"job_id": record.job_id, "manifest_key": record.manifest.key}
+    try:
+        data = pipeline.store.get(record.manifest.key)
+    except NotFound:
+        return _reject(pipeline, record, "$", "the manifest was deleted before it could be read")
+    if _superseded(record.manifest.etag, data):
+        return _reject(
+            pipeline,
+            record,
+            "$",
+            "the manifest was replaced after this upload; the newer version is its own job",
+        )
+    notify = pipeline.notify_url(record.job_id)
+    validation = validate_manifest(data, region=pipeline.region, notify_url=notify)
+    if validation.manifest is None:
+        log.info("manifest rejected: %d error(s)", len(validation.errors), extra=fields)
+        return pipeline.finish(
+            record, JobState.REJECTED, problems=(validation.errors, validation.warnings)
+        )
+    manifest = validation.manifest
+    wire = manifest.to_wire()
+    user_data = {**(manifest.user_data or {}), PIPELINE_JOB_KEY: record.job_id}
+    request = SubmitRequest(
+        input_config=wire["InputConfig"],
+        output_config=wire["OutputConfig"],
+        editing_config=wire.get("EditingConfig"),
+        template_config=wire.get("TemplateConfig"),
+        user_data=user_data,
+    )
+    effective = {name: json.loads(value) for name, value in wire.items()}
+    effective["UserData"] = {**user_data, **({"NotifyAddress": notify} if notify else {})}
+    pipeline.store.put(
+        pipeline.request_key(record.job_id), json.dumps(effective, ensure_ascii=False).encode()
+    )
+    try:
+        ice_job_id = pipeline.producer.submit(request, record.client_token, notify)
+    except PermanentError as exc:
+        log.warning("submit refused: %s", exc.code, extra=fields)
+        return pipeline.finish(
+            record, JobState.FAILED, error=JobError(code=exc.code, message=exc.message)
+        )
+    log.info("job submitted", extra={**fields, "ice_job_id": ice_job_id})
+    now = pipeline.clock()
+    marker = pipeline.put_marker(record.manifest.ref(), record.job_id, now + pipeline.poll_first)
+    try:
+        saved = pipeline.records.save(
+            record.moved(JobState.SUBMITTED, now, ice_job_id=ice_job_id, marker=marker)
+        )
+    except StaleRecord as stale:
+        pipeline.store.delete(marker)
+        return stale.current
+    if record.marker and record.marker != marker:
+        pipeline.store.delete(record.marker)
+    return saved
+
+
+def _reject(pipeline: Pipeline, record: JobRecord, path: str, message: str) -> JobRecord:
+    return pipeline.finish(record, JobState.REJECTED, problems=([Problem(path, message)], []))
+
+
+def _superseded(etag: str, data: bytes) -> bool:
+    """Whether data is not the version the event named. Only simple-upload ETags are MD5 digests;
+    multipart ones (with a dash) cannot be checked this way."""
+    etag = etag.strip('"').upper()
+    if len(etag) != 32 or "-" in etag:
+        return False
+    return hashlib.md5(data).hexdigest().upper() != etag

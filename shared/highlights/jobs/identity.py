@@ -1,0 +1,47 @@
+"""Job identity: readable, deterministic, one per manifest version.
+
+The same upload delivered twice is the same job; a changed manifest under the same key (new ETag) is a
+new job. The ClientToken derives from the same hash, so a retried submit cannot start a second ICE job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+_UNSAFE = re.compile(r"[^a-z0-9]+")
+NAME_LIMIT = 40
+HASH_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class ManifestRef:
+    """Which manifest version a job is for."""
+
+    bucket: str
+    key: str
+    etag: str
+
+    @property
+    def name(self) -> str:
+        """The manifest's file name without `.json`: `manifests/promo/Night Train.json` → `Night Train`."""
+        base = self.key.rsplit("/", 1)[-1]
+        return base[: -len(".json")] if base.lower().endswith(".json") else base
+
+
+def _digest(ref: ManifestRef) -> str:
+    # The ETag is normalised: OSS events and listings quote and case it differently.
+    etag = ref.etag.strip('"').upper()
+    return hashlib.sha256(f"{ref.bucket}\n{ref.key}\n{etag}".encode()).hexdigest()
+
+
+def job_id_for(ref: ManifestRef) -> str:
+    """`night-train-3f2a9c01b7de`: the manifest's name, slugged, and a short hash of the version."""
+    slug = _UNSAFE.sub("-", ref.name.lower()).strip("-")[:NAME_LIMIT].strip("-") or "manifest"
+    return f"{slug}-{_digest(ref)[:HASH_LENGTH]}"
+
+
+def client_token_for(ref: ManifestRef) -> str:
+    """At most 64 ASCII characters, as Alibaba Cloud's ClientToken allows."""
+    return f"hl-{_digest(ref)[:40]}"

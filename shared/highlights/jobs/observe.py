@@ -1,0 +1,42 @@
+"""Use case: observe a job — read it from the producer (the only truth) and record what it says."""
+
+from __future__ import annotations
+
+import logging
+
+from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.record import JobError, JobRecord
+from highlights.jobs.results import state_of
+from highlights.jobs.states import JobState
+from highlights.ports import NotFound, PermanentError
+
+log = logging.getLogger(__name__)
+
+
+def observe(pipeline: Pipeline, job_id: str) -> JobRecord | None:
+    """Poll one job and move it forward. Raises TransientError when the producer cannot answer now.
+    Returns None for a job this bucket does not know."""
+    try:
+        record = pipeline.records.load(job_id)
+    except NotFound:
+        log.info("observe: unknown job", extra={"job_id": job_id})
+        return None
+    if record.state.terminal or record.ice_job_id is None:
+        return record
+    fields = {"job_id": job_id, "ice_job_id": record.ice_job_id}
+    try:
+        status = pipeline.producer.get(record.ice_job_id)
+    except (NotFound, PermanentError) as exc:
+        code = getattr(exc, "code", "JobNotFound")
+        log.warning("producer cannot read the job: %s", code, extra=fields)
+        return pipeline.finish(record, JobState.FAILED, error=JobError(code=code, message=str(exc)))
+    if status.terminal:
+        error = (
+            JobError(code=status.error_code, message=status.error_message or "")
+            if status.error_code
+            else None
+        )
+        return pipeline.finish(record, state_of(status), status=status, error=error)
+    state = JobState.PROCESSING if status.status == "Processing" else record.state
+    log.info("job %s", status.status.lower(), extra=fields)
+    return pipeline.reschedule(record, state)

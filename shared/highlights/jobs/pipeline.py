@@ -1,0 +1,155 @@
+"""What the use cases work with, and the steps they share: scheduling and finishing a job.
+
+Every step is written so that a crash between any two writes, followed by a replay of the event or
+a reconcile tick, ends in the same records and results.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from highlights.jobs.identity import ManifestRef
+from highlights.jobs.layout import BucketLayout
+from highlights.jobs.record import JobError, JobRecord, JobRecords, StaleRecord
+from highlights.jobs.results import build_rejection, build_result, encode
+from highlights.jobs.states import JobState
+from highlights.manifest.problems import Problem
+from highlights.manifest.references import parse_oss_url
+from highlights.ports import JobStatus, NotFound, ObjectStore, Producer
+
+log = logging.getLogger(__name__)
+
+
+def same_bucket(bucket: str) -> Callable[[str], str | None]:
+    """OSS URLs of this one bucket map to its keys."""
+
+    def key_for(url: str) -> str | None:
+        location = parse_oss_url(url)
+        return location.key if location and location.bucket == bucket else None
+
+    return key_for
+
+
+@dataclass
+class Pipeline:
+    """The ports and the policy the three use cases run with."""
+
+    store: ObjectStore
+    producer: Producer
+    layout: BucketLayout = field(default_factory=BucketLayout)
+    region: str | None = None
+    callback_url: str | None = None
+    clock: Callable[[], float] = time.time
+    max_job_age: float = 24 * 3600
+    received_lease: float = 120.0  # a RECEIVED job older than this is resubmitted
+    poll_first: float = 30.0
+    poll_max: float = 600.0
+    reconcile_batch: int = 100
+    sweep_page: int = 100
+    key_for_url: Callable[[str], str | None] | None = None
+
+    def __post_init__(self) -> None:
+        self.records = JobRecords(self.store, self.layout.record)
+        if self.key_for_url is None:
+            self.key_for_url = same_bucket(self.store.bucket)
+
+    # -- addresses
+    def notify_url(self, job_id: str) -> str | None:
+        if not self.callback_url:
+            return None
+        joiner = "&" if "?" in self.callback_url else "?"
+        return f"{self.callback_url}{joiner}job={quote(job_id)}"
+
+    def request_key(self, job_id: str) -> str:
+        return f"{self.layout.state}requests/{job_id}.json"
+
+    # -- scheduling
+    def poll_delay(self, polls: int) -> float:
+        return min(self.poll_first * 2 ** min(polls, 20), self.poll_max)
+
+    def put_marker(self, ref: ManifestRef, job_id: str, due: float) -> str:
+        key = self.layout.inflight(job_id, due)
+        body = {"job_id": job_id, "bucket": ref.bucket, "key": ref.key, "etag": ref.etag}
+        self.store.put(key, json.dumps(body).encode())
+        return key
+
+    def reschedule(
+        self, record: JobRecord, state: JobState, *, count_poll: bool = True
+    ) -> JobRecord:
+        """Move the job's marker to its next due time (marker first: never a job without one)."""
+        now = self.clock()
+        polls = record.polls + 1 if count_poll else record.polls
+        marker = self.put_marker(
+            record.manifest.ref(), record.job_id, now + self.poll_delay(record.polls)
+        )
+        try:
+            saved = self.records.save(record.moved(state, now, polls=polls, marker=marker))
+        except StaleRecord as stale:
+            self.store.delete(marker)
+            return stale.current
+        if record.marker and record.marker != marker:
+            self.store.delete(record.marker)
+        return saved
+
+    # -- ending
+    def finish(
+        self,
+        record: JobRecord,
+        state: JobState,
+        *,
+        status: JobStatus | None = None,
+        error: JobError | None = None,
+        problems: tuple[list[Problem], list[Problem]] | None = None,
+    ) -> JobRecord:
+        """Write the result (or rejection report), then the terminal record, then drop the marker."""
+        now = self.clock()
+        final = record.moved(state, now, error=error or record.error, marker=None)
+        if state is JobState.REJECTED:
+            errors, warnings = problems or ([], [])
+            key = self.layout.rejection(record.manifest.key)
+            self.store.put(key, encode(build_rejection(final, errors, warnings, now)))
+        else:
+            request = self._submitted_request(record.job_id)
+            key = self._result_key(record, request)
+            requested = _requested_count(request)
+            self.store.put(key, encode(build_result(final, status, request, requested)))
+        final = final.model_copy(update={"result_key": key})
+        try:
+            self.records.save(final)
+        except StaleRecord as stale:
+            final = stale.current
+        if record.marker:
+            self.store.delete(record.marker)
+        log.info(
+            "job ended",
+            extra={
+                "job_id": record.job_id,
+                "state": final.state.value,
+                "result_key": final.result_key,
+            },
+        )
+        return final
+
+    def _submitted_request(self, job_id: str) -> dict[str, Any]:
+        try:
+            return json.loads(self.store.get(self.request_key(job_id)))
+        except NotFound:
+            return {}
+
+    def _result_key(self, record: JobRecord, request: dict[str, Any]) -> str:
+        output = request.get("OutputConfig") or {}
+        url = output.get("MediaURL") if isinstance(output, dict) else None
+        output_key = self.key_for_url(url) if isinstance(url, str) and self.key_for_url else None
+        return self.layout.result(record.job_id, record.manifest.ref().name, output_key)
+
+
+def _requested_count(request: dict[str, Any]) -> int:
+    output = request.get("OutputConfig")
+    count = output.get("Count", 1) if isinstance(output, dict) else 0
+    return count if isinstance(count, int) else 0

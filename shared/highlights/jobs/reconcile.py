@@ -1,0 +1,155 @@
+"""Use case: reconcile the bucket — the timer that finishes what events did not.
+
+One tick does bounded work: the in-flight markers that are due (read in due order, so jobs that are
+not due cost nothing), and one page of the inbox after a saved cursor, for manifests whose events
+were lost. Its cost grows with due jobs and new manifests, never with history.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from itertools import islice
+from typing import Any
+
+from highlights.jobs.accept import accept, submit
+from highlights.jobs.identity import ManifestRef, job_id_for
+from highlights.jobs.observe import observe
+from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.record import JobError, JobRecord
+from highlights.jobs.states import JobState
+from highlights.ports import NotFound, StoredObject, TransientError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Tick:
+    """What one reconcile tick did."""
+
+    due: int = 0
+    observed: int = 0
+    resubmitted: int = 0
+    recovered: int = 0
+    timed_out: int = 0
+    stale_markers: int = 0
+    swept: int = 0
+    accepted: int = 0
+    deferred: int = 0  # transient errors: rescheduled for a later tick
+    failed: int = 0  # unexpected errors: logged, left for the next tick
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def reconcile(pipeline: Pipeline) -> Tick:
+    tick = Tick()
+    now = pipeline.clock()
+    markers = pipeline.store.list(
+        pipeline.layout.inflight_prefix, page_size=pipeline.reconcile_batch
+    )
+    for marker in markers:
+        parsed = pipeline.layout.parse_inflight(marker.key)
+        if parsed is None:
+            continue
+        due, job_id = parsed
+        if due > now or tick.due >= pipeline.reconcile_batch:
+            break
+        tick.due += 1
+        try:
+            _one(pipeline, marker, job_id, now, tick)
+        except TransientError as exc:
+            tick.deferred += 1
+            log.warning("reconcile deferred: %s", exc.code, extra={"job_id": job_id})
+            _defer(pipeline, job_id)
+        except Exception:
+            # One broken job must not stop the others; it stays due and is retried next tick.
+            tick.failed += 1
+            log.exception("reconcile failed", extra={"job_id": job_id})
+    _sweep(pipeline, tick)
+    log.info("reconcile tick", extra={"tick": tick.to_dict()})
+    return tick
+
+
+def _one(pipeline: Pipeline, marker: StoredObject, job_id: str, now: float, tick: Tick) -> None:
+    try:
+        record = pipeline.records.load(job_id)
+    except NotFound:
+        # The accept that wrote this marker stopped before its record: start it again.
+        ref = _marker_ref(pipeline, marker.key)
+        pipeline.store.delete(marker.key)
+        if ref is not None:
+            accept(pipeline, ref)
+            tick.recovered += 1
+        return
+    if record.state.terminal or record.marker != marker.key:
+        pipeline.store.delete(marker.key)
+        tick.stale_markers += 1
+        return
+    if now - record.created_at > pipeline.max_job_age:
+        pipeline.finish(_last_word(pipeline, record), JobState.TIMED_OUT)
+        tick.timed_out += 1
+        return
+    if record.state is JobState.RECEIVED:
+        submit(pipeline, record)
+        tick.resubmitted += 1
+        return
+    observe(pipeline, job_id)
+    tick.observed += 1
+
+
+def _last_word(pipeline: Pipeline, record: JobRecord) -> JobRecord:
+    age = int(pipeline.clock() - record.created_at)
+    error = JobError(
+        code="TimedOut",
+        message=f"no outcome after {age} s (HIGHLIGHTS_MAX_JOB_AGE is {int(pipeline.max_job_age)} s)",
+    )
+    return record.model_copy(update={"error": error})
+
+
+def _defer(pipeline: Pipeline, job_id: str) -> None:
+    try:
+        record = pipeline.records.load(job_id)
+    except (NotFound, TransientError):
+        return
+    if not record.state.terminal:
+        pipeline.reschedule(record, record.state)
+
+
+def _marker_ref(pipeline: Pipeline, key: str) -> ManifestRef | None:
+    try:
+        body: dict[str, Any] = json.loads(pipeline.store.get(key))
+        return ManifestRef(body["bucket"], body["key"], body["etag"])
+    except (NotFound, ValueError, KeyError, TypeError):
+        return None
+
+
+def _sweep(pipeline: Pipeline, tick: Tick) -> None:
+    layout = pipeline.layout
+    try:
+        cursor = json.loads(pipeline.store.get(layout.cursor)).get("after", "")
+    except (NotFound, ValueError, AttributeError):
+        cursor = ""
+    listing = pipeline.store.list(layout.inbox, start_after=cursor, page_size=pipeline.sweep_page)
+    page = list(islice(listing, pipeline.sweep_page))
+    for obj in page:
+        if not layout.is_manifest(obj.key):
+            continue
+        tick.swept += 1
+        ref = ManifestRef(pipeline.store.bucket, obj.key, obj.etag)
+        if pipeline.store.exists(layout.record(job_id_for(ref))):
+            continue
+        try:
+            accept(pipeline, ref)
+            tick.accepted += 1
+            log.info(
+                "sweep accepted a manifest whose event was lost", extra={"manifest_key": obj.key}
+            )
+        except TransientError as exc:
+            tick.deferred += 1
+            log.warning("sweep deferred: %s", exc.code, extra={"manifest_key": obj.key})
+    # A short page means the end of the inbox: start over from the top next time.
+    after = page[-1].key if len(page) == pipeline.sweep_page else ""
+    if after != cursor:
+        pipeline.store.put(layout.cursor, json.dumps({"after": after}).encode())

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from highlights.fc import app
+from highlights.fc.callback import sign
+from highlights.jobs.pipeline import Pipeline
+from highlights.producers.fake import FakeProducer
+from highlights.storage.local import LocalStore
+
+CALLBACK_URL = "https://1234.cn-shanghai.fcapp.run/ice"
+KEYS = "NewKey2026a,OldKey2025b"
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "bucket"
+    monkeypatch.setenv("HIGHLIGHTS_STORE", str(root))
+    monkeypatch.setenv("HIGHLIGHTS_REGION", "cn-shanghai")
+    monkeypatch.setenv("HIGHLIGHTS_CALLBACK_URL", CALLBACK_URL)
+    monkeypatch.setenv("HIGHLIGHTS_CALLBACK_KEYS", KEYS)
+    return root
+
+
+@pytest.fixture
+def pipeline(env: Path) -> Iterator[Pipeline]:
+    """The handlers' pipeline, with the scriptable producer in place of ICE."""
+    app.reset()
+    settings = app.settings()
+    p = Pipeline(
+        store=LocalStore(env, bucket="films"),
+        producer=FakeProducer(),
+        layout=settings.layout(),
+        region=settings.region,
+        callback_url=settings.callback_url,
+    )
+    app._cache["pipeline"] = p
+    yield p
+    app.reset()
+
+
+def oss_event(
+    bucket: str, *objects: tuple[str, str], name: str = "ObjectCreated:PutObject"
+) -> bytes:
+    events = [
+        {
+            "eventName": name,
+            "eventSource": "acs:oss",
+            "eventTime": "2026-11-29T12:46:37.000Z",
+            "eventVersion": "1.0",
+            "oss": {
+                "bucket": {
+                    "arn": f"acs:oss:cn-shanghai:1:{bucket}",
+                    "name": bucket,
+                    "ownerIdentity": "1",
+                },
+                "object": {"deltaSize": 10, "eTag": etag, "key": key, "size": 10},
+                "ossSchemaVersion": "1.0",
+                "ruleId": "rule",
+            },
+            "region": "cn-shanghai",
+            "requestParameters": {"sourceIPAddress": "10.0.0.1"},
+            "responseElements": {"requestId": "58F9FF2D3DF792092E12044C"},
+            "userIdentity": {"principalId": "1"},
+        }
+        for key, etag in objects
+    ]
+    return json.dumps({"events": events}).encode()
+
+
+def eventbridge_event(bucket: str, key: str, etag: str) -> bytes:
+    return json.dumps(
+        {
+            "id": "7adc8c1a-645d-4476-bdef-5d6fb57f****",
+            "source": "acs.oss",
+            "specversion": "1.0",
+            "type": "oss:ObjectCreated:PutObject",
+            "datacontenttype": "application/json;charset=utf-8",
+            "subject": f"acs:oss:cn-shanghai:1:{bucket}/{key}",
+            "time": "2026-11-29T12:46:37Z",
+            "aliyunaccountid": "1",
+            "aliyunregionid": "cn-shanghai",
+            "data": {
+                "eventName": "ObjectCreated:PutObject",
+                "eventSource": "acs:oss",
+                "eventTime": "2026-11-29T12:46:37.000Z",
+                "region": "cn-shanghai",
+                "oss": {
+                    "bucket": {"name": bucket, "arn": f"acs:oss:cn-shanghai:1:{bucket}"},
+                    "object": {"key": key, "eTag": etag, "size": 10},
+                },
+            },
+        }
+    ).encode()
+
+
+def http_event(
+    body: dict[str, Any] | bytes,
+    *,
+    query: dict[str, str] | None = None,
+    key: str | None = "NewKey2026a",
+    url: str | None = None,
+    timestamp: int | None = None,
+    base64_body: bool = False,
+) -> bytes:
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "ICE"}
+    query = query or {}
+    if key is not None:
+        ts = int(time.time()) if timestamp is None else timestamp
+        signed = url or (CALLBACK_URL + (f"?job={query['job']}" if "job" in query else ""))
+        headers["X-Ice-Timestamp"] = str(ts)
+        headers["X-Ice-Signature"] = sign(signed, ts, key)
+    return json.dumps(
+        {
+            "version": "v1",
+            "rawPath": "/ice",
+            "headers": headers,
+            "queryParameters": query,
+            "body": base64.b64encode(raw).decode() if base64_body else raw.decode(),
+            "isBase64Encoded": base64_body,
+            "requestContext": {
+                "accountId": "1",
+                "domainName": "1234.cn-shanghai.fcapp.run",
+                "requestId": "req-1",
+                "time": "2026-11-29T14:08:11Z",
+                "timeEpoch": "1796000000000",
+                "http": {
+                    "method": "POST",
+                    "path": "/ice",
+                    "protocol": "HTTP/1.1",
+                    "sourceIp": "47.1.2.3",
+                },
+            },
+        }
+    ).encode()
+
+
+def timer_event() -> bytes:
+    return json.dumps(
+        {"triggerTime": "2026-11-29T07:49:00Z", "triggerName": "reconcile", "payload": ""}
+    ).encode()
+
+
+class Context:
+    request_id = "fc-request-1"

@@ -1,0 +1,223 @@
+"""The three handlers on Function Compute's event shapes, as bytes."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import pytest
+
+from functions.callback.index import handler as callback_handler
+from functions.reconcile.index import handler as reconcile_handler
+from functions.submit.index import handler as submit_handler
+from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.states import JobState
+from highlights.ports import TransientError
+
+from ..jobs.conftest import MANIFEST
+from .conftest import Context, eventbridge_event, http_event, oss_event, timer_event
+
+
+def put_manifest(
+    pipeline: Pipeline, key: str = "manifests/night train.json", doc: Any = None
+) -> str:
+    stored = pipeline.store.put(key, json.dumps(doc or MANIFEST).encode())
+    return stored.etag
+
+
+def only_job(pipeline: Pipeline) -> Any:
+    [record] = [o.key for o in pipeline.store.list(pipeline.layout.records_prefix)]
+    return pipeline.records.load(record.rsplit("/", 1)[-1].removesuffix(".json"))
+
+
+def test_oss_trigger_submits(pipeline: Pipeline) -> None:
+    etag = put_manifest(pipeline)
+    answer = submit_handler(oss_event("films", ("manifests/night train.json", etag)), Context())
+    [accepted] = answer["accepted"]
+    assert accepted["state"] == "SUBMITTED" and not accepted["duplicate"]
+    assert only_job(pipeline).state is JobState.SUBMITTED
+
+
+def test_url_encoded_keys_are_understood(pipeline: Pipeline) -> None:
+    etag = put_manifest(pipeline)
+    answer = submit_handler(oss_event("films", ("manifests/night+train.json", etag)), Context())
+    assert answer["accepted"][0]["state"] == "SUBMITTED"
+    assert only_job(pipeline).manifest.key == "manifests/night train.json"
+
+
+def test_every_entry_is_handled_and_others_skipped(pipeline: Pipeline) -> None:
+    etag = put_manifest(pipeline)
+    event = oss_event(
+        "films",
+        ("manifests/night train.json", etag),
+        ("images/a.jpg", "X"),
+        ("manifests/a.txt", "Y"),
+    )
+    answer = submit_handler(event, Context())
+    assert len(answer["accepted"]) == 1
+    assert [s["key"] for s in answer["skipped"]] == ["images/a.jpg", "manifests/a.txt"]
+
+
+def test_the_same_event_three_times_also_concurrently(pipeline: Pipeline) -> None:
+    etag = put_manifest(pipeline)
+    event = oss_event("films", ("manifests/night train.json", etag))
+    threads = [threading.Thread(target=submit_handler, args=(event, Context())) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    submit_handler(event, Context())
+    assert len(pipeline.producer.submissions) == 1  # type: ignore[attr-defined]
+    assert len(list(pipeline.store.list(pipeline.layout.records_prefix))) == 1
+
+
+def test_eventbridge_delivery(pipeline: Pipeline) -> None:
+    etag = put_manifest(pipeline)
+    answer = submit_handler(
+        eventbridge_event("films", "manifests/night train.json", etag), Context()
+    )
+    assert answer["accepted"][0]["state"] == "SUBMITTED"
+
+
+def test_direct_invocation_writes_the_manifest_into_the_inbox_first(pipeline: Pipeline) -> None:
+    event = json.dumps({"manifest": MANIFEST, "name": "from upstream"}).encode()
+    answer = submit_handler(event, Context())
+    assert answer["accepted"][0]["state"] == "SUBMITTED"
+    assert pipeline.store.exists("manifests/direct/from-upstream.json")
+    again = submit_handler(event, Context())
+    assert again["accepted"][0]["duplicate"]
+    assert len(pipeline.producer.submissions) == 1  # type: ignore[attr-defined]
+
+
+def test_direct_invocation_with_a_taken_name_is_refused(pipeline: Pipeline) -> None:
+    submit_handler(json.dumps({"manifest": MANIFEST, "name": "x"}).encode(), Context())
+    other = {**MANIFEST, "UserData": {"other": True}}
+    with pytest.raises(ValueError, match="different manifest"):
+        submit_handler(json.dumps({"manifest": other, "name": "x"}).encode(), Context())
+
+
+def test_malformed_events_answer_without_raising(pipeline: Pipeline) -> None:
+    assert "not JSON" in submit_handler(b"{nope", Context())["error"]
+    assert "unknown event" in submit_handler(b'{"hello": 1}', Context())["error"]
+
+
+def test_transient_submit_error_raises_for_the_platform_to_retry(pipeline: Pipeline) -> None:
+    etag = put_manifest(pipeline)
+    pipeline.producer.fail_next_submit(TransientError("throttled", code="Throttling.User"))  # type: ignore[attr-defined]
+    with pytest.raises(TransientError):
+        submit_handler(oss_event("films", ("manifests/night train.json", etag)), Context())
+
+
+def submitted_job(pipeline: Pipeline) -> str:
+    etag = put_manifest(pipeline)
+    return submit_handler(oss_event("films", ("manifests/night train.json", etag)), Context())[
+        "accepted"
+    ][0]["job_id"]
+
+
+def complete_body(job_id: str = "x") -> dict[str, Any]:
+    return {
+        "EventType": "BatchProduceMediaComplete",
+        "UserId": 1,
+        "EventTime": "2026-11-29T12:00:00Z",
+        "MessageBody": {
+            "JobId": "ice-1",
+            "Status": "Finished",
+            "UserData": json.dumps({"HighlightsJobId": job_id}),
+        },
+    }
+
+
+def test_signed_callback_observes_the_job(pipeline: Pipeline) -> None:
+    job_id = submitted_job(pipeline)
+    pipeline.producer.advance(pipeline.producer.submissions[0].job_id)  # type: ignore[attr-defined]
+    answer = callback_handler(
+        http_event(complete_body(job_id), query={"job": job_id}, base64_body=True), Context()
+    )
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"]) == {"job_id": job_id, "state": "SUCCEEDED"}
+    assert set(answer) == {"statusCode", "headers", "body", "isBase64Encoded"}
+
+
+def test_callback_signed_over_the_bare_url_with_the_old_key(pipeline: Pipeline) -> None:
+    from .conftest import CALLBACK_URL
+
+    job_id = submitted_job(pipeline)
+    event = http_event(complete_body(job_id), key="OldKey2025b", url=CALLBACK_URL)
+    assert callback_handler(event, Context())["statusCode"] == 200
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        {"key": None},
+        {"key": "WrongKey1"},
+        {"timestamp": 1_000_000_000},
+        {"url": "https://attacker.example.com/ice"},
+    ],
+    ids=["unsigned", "forged", "stale", "other-url"],
+)
+def test_bad_callbacks_change_nothing(pipeline: Pipeline, tamper: dict[str, Any]) -> None:
+    job_id = submitted_job(pipeline)
+    pipeline.producer.advance(pipeline.producer.submissions[0].job_id)  # type: ignore[attr-defined]
+    before = pipeline.store.get(pipeline.layout.record(job_id))
+    answer = callback_handler(
+        http_event(complete_body(job_id), query={"job": job_id}, **tamper), Context()
+    )
+    assert answer["statusCode"] == 401
+    assert pipeline.store.get(pipeline.layout.record(job_id)) == before
+    assert pipeline.producer.get_calls == 0  # type: ignore[attr-defined]
+
+
+def test_malformed_body_is_400(pipeline: Pipeline) -> None:
+    assert callback_handler(http_event(b"not json"), Context())["statusCode"] == 400
+    assert callback_handler(b"][", Context())["statusCode"] == 400
+
+
+def test_other_events_and_unknown_jobs_are_200(pipeline: Pipeline) -> None:
+    body = {"EventType": "ProduceMediaComplete", "MessageBody": {}}
+    assert callback_handler(http_event(body), Context())["statusCode"] == 200
+    answer = callback_handler(
+        http_event(complete_body("ghost-1"), query={"job": "ghost-1"}), Context()
+    )
+    assert answer["statusCode"] == 200 and json.loads(answer["body"])["known"] is False
+
+
+def test_transient_observe_is_503(pipeline: Pipeline) -> None:
+    job_id = submitted_job(pipeline)
+    pipeline.producer.fail_next_get(TransientError("down", code="ServiceUnavailable"))  # type: ignore[attr-defined]
+    answer = callback_handler(http_event(complete_body(job_id), query={"job": job_id}), Context())
+    assert answer["statusCode"] == 503
+
+
+def test_timer_reconciles(pipeline: Pipeline) -> None:
+    pipeline.store.put("manifests/lost.json", json.dumps(MANIFEST).encode())
+    summary = reconcile_handler(timer_event(), Context())
+    assert summary["accepted"] == 1 and summary["trigger_time"] == "2026-11-29T07:49:00Z"
+
+
+def test_logs_are_json_lines_with_ids_and_no_secrets(pipeline: Pipeline) -> None:
+    import io
+    import logging
+
+    out = io.StringIO()
+    handlers = [
+        h for h in logging.getLogger("highlights").handlers if isinstance(h, logging.StreamHandler)
+    ]
+    assert handlers, "powertools' handler is missing"
+    previous = [h.setStream(out) for h in handlers]
+    try:
+        job_id = submitted_job(pipeline)
+        callback_handler(http_event(complete_body(job_id), query={"job": job_id}), Context())
+    finally:
+        for handler, stream in zip(handlers, previous, strict=True):
+            handler.setStream(stream)  # type: ignore[arg-type]
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert lines, "no log lines"
+    submitted = [line for line in lines if line["message"] == "job submitted"]
+    assert submitted and submitted[0]["job_id"] == job_id and submitted[0]["ice_job_id"]
+    assert submitted[0]["manifest_key"] == "manifests/night train.json"
+    assert all(line.get("request_id") == "fc-request-1" for line in lines)
+    text = json.dumps(lines)
+    assert "NewKey2026a" not in text and "OldKey2025b" not in text

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from highlights.jobs.accept import accept
+from highlights.jobs.identity import job_id_for
+from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.states import JobState
+from highlights.ports import PermanentError, TransientError
+from highlights.producers.fake import FakeProducer
+from highlights.storage.local import LocalStore
+
+from .conftest import keys, manifest, read_json, upload
+
+
+def test_valid_manifest_is_submitted_once(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    ref = upload(store)
+    outcome = accept(pipeline, ref)
+    assert outcome.state is JobState.SUBMITTED and not outcome.duplicate
+    [submission] = producer.submissions
+    assert submission.client_token.startswith("hl-")
+    assert submission.notify_url == f"https://cb.example.com/ice?job={outcome.job_id}"
+    assert submission.user_data["HighlightsJobId"] == outcome.job_id
+    assert submission.user_data["campaign"] == "test"
+    assert json.loads(submission.request.output_config)["Count"] == 2
+    record = pipeline.records.load(outcome.job_id)
+    assert record.ice_job_id == producer.submissions[0].job_id
+    assert keys(store, ".highlights/inflight/") == [record.marker]
+    request = read_json(store, pipeline.request_key(outcome.job_id))
+    assert request["UserData"]["NotifyAddress"] == submission.notify_url
+
+
+def test_the_same_event_three_times_is_one_job(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    ref = upload(store)
+    outcomes = [accept(pipeline, ref) for _ in range(3)]
+    assert [o.duplicate for o in outcomes] == [False, True, True]
+    assert producer.submit_calls == 1
+    assert keys(store, ".highlights/jobs/") == [f".highlights/jobs/{outcomes[0].job_id}.json"]
+
+
+def test_concurrent_deliveries_are_one_job(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    ref = upload(store)
+    barrier = threading.Barrier(8)
+    errors: list[BaseException] = []
+
+    def deliver() -> None:
+        barrier.wait()
+        try:
+            accept(pipeline, ref)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(producer.submissions) == 1
+    assert len(keys(store, ".highlights/jobs/")) == 1
+    assert len(keys(store, ".highlights/inflight/")) == 1
+
+
+def test_a_changed_manifest_is_a_new_job(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    first = accept(pipeline, upload(store))
+    second = accept(pipeline, upload(store, doc=manifest(UserData={"campaign": "v2"})))
+    assert first.job_id != second.job_id
+    assert len(producer.submissions) == 2
+
+
+def test_invalid_manifest_is_rejected_with_a_report(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    doc = manifest()
+    doc["OutputConfig"]["Count"] = 0
+    doc["InputConfig"]["ScripText"] = "typo"
+    outcome = accept(pipeline, upload(store, "manifests/team/bad.json", doc))
+    assert outcome.state is JobState.REJECTED
+    assert producer.submit_calls == 0
+    report = read_json(store, ".highlights/rejected/manifests/team/bad.json.errors.json")
+    assert report["kind"] == "highlights.rejection"
+    assert {e["path"] for e in report["errors"]} == {"OutputConfig.Count", "InputConfig.ScripText"}
+    assert keys(store, ".highlights/inflight/") == []
+    assert (
+        pipeline.records.load(outcome.job_id).result_key
+        == ".highlights/rejected/manifests/team/bad.json.errors.json"
+    )
+
+
+def test_syntax_error_report_has_line_and_column(pipeline: Pipeline, store: LocalStore) -> None:
+    outcome = accept(pipeline, upload(store, doc=b'{\n  "InputConfig": {\n}'))
+    assert outcome.state is JobState.REJECTED
+    [error] = read_json(store, ".highlights/rejected/manifests/night.json.errors.json")["errors"]
+    assert error["line"] == 3
+
+
+def test_transient_submit_error_raises_and_leaves_received(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    ref = upload(store)
+    producer.fail_next_submit(TransientError("throttled", code="Throttling.User"))
+    with pytest.raises(TransientError):
+        accept(pipeline, ref)
+    record = pipeline.records.load(job_id_for(ref))
+    assert record.state is JobState.RECEIVED
+    assert len(keys(store, ".highlights/inflight/")) == 1
+    assert accept(pipeline, ref).state is JobState.SUBMITTED  # Function Compute's retry
+    assert len(producer.submissions) == 1
+
+
+def test_lost_submit_answer_reuses_the_token(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    ref = upload(store)
+    producer.fail_next_submit(TransientError("read timeout", code="Timeout"), after_accept=True)
+    with pytest.raises(TransientError):
+        accept(pipeline, ref)
+    assert accept(pipeline, ref).state is JobState.SUBMITTED
+    assert len(producer.submissions) == 1
+    assert producer.submit_calls == 2
+
+
+def test_permanent_submit_error_fails_with_a_result(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    producer.fail_next_submit(
+        PermanentError("not subscribed", code="Forbidden.SubscriptionRequired")
+    )
+    outcome = accept(pipeline, upload(store))
+    assert outcome.state is JobState.FAILED
+    result = read_json(store, "out/night/night.result.json")
+    assert result["job"]["state"] == "FAILED"
+    assert result["job"]["error"] == {
+        "code": "Forbidden.SubscriptionRequired",
+        "message": "not subscribed",
+    }
+    assert result["summary"] == {"requested": 2, "succeeded": 0, "failed": 2}
+    assert keys(store, ".highlights/inflight/") == []
+
+
+def test_deleted_manifest_is_rejected(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    ref = upload(store)
+    store.delete(ref.key)
+    assert accept(pipeline, ref).state is JobState.REJECTED
+    assert producer.submit_calls == 0
+
+
+def test_replaced_manifest_is_not_submitted_under_the_old_version(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    old = upload(store)
+    upload(store, doc=manifest(UserData={"v": 2}))
+    outcome = accept(pipeline, old)
+    assert outcome.state is JobState.REJECTED
+    report = read_json(store, ".highlights/rejected/manifests/night.json.errors.json")
+    assert "replaced" in report["errors"][0]["message"]
+    assert producer.submit_calls == 0

@@ -1,0 +1,101 @@
+"""Crash between any two steps, then replay the event and reconcile: the same end, one ICE job."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import pytest
+
+from highlights.jobs.accept import accept
+from highlights.jobs.identity import ManifestRef, job_id_for
+from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.reconcile import reconcile
+from highlights.jobs.states import JobState
+from highlights.producers.fake import FakeProducer
+from highlights.storage.local import LocalStore
+
+from .conftest import Clock, keys, read_json, upload
+
+
+class Crash(BaseException):
+    """The process dies: not an Exception, so nothing on the way swallows it."""
+
+
+class Countdown:
+    def __init__(self, fail_at: int | None) -> None:
+        self.fail_at = fail_at
+        self.calls = 0
+
+    def tick(self, what: str) -> None:
+        self.calls += 1
+        if self.calls == self.fail_at:
+            raise Crash(f"crash at call {self.calls}: {what}")
+
+
+class Crashing:
+    """Wraps a store or a producer; every call counts towards the shared countdown."""
+
+    def __init__(self, inner: Any, countdown: Countdown) -> None:
+        self._inner = inner
+        self._countdown = countdown
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if not callable(attr):
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            self._countdown.tick(name)
+            result = attr(*args, **kwargs)
+            if name == "list":
+                result = list(result)
+            return result
+
+        return call
+
+
+def lifecycle(store: Any, producer: Any, clock: Clock, ref: ManifestRef) -> None:
+    pipeline = Pipeline(store=store, producer=producer, region="cn-shanghai", clock=clock)
+    accept(pipeline, ref)
+    for _ in range(6):
+        clock.advance(700)
+        reconcile(pipeline)
+
+
+def calls_in_a_clean_run(tmp_path: Any) -> int:
+    store = LocalStore(tmp_path / "clean", bucket="films")
+    clock = Clock()
+    countdown = Countdown(None)
+    ref = upload(store)
+    lifecycle(
+        Crashing(store, countdown), Crashing(FakeProducer(clock=clock), countdown), clock, ref
+    )
+    return countdown.calls
+
+
+def test_clean_run_needs_a_known_number_of_calls(tmp_path: Any) -> None:
+    assert 10 < calls_in_a_clean_run(tmp_path) < 80  # every call is crashed at below
+
+
+@pytest.mark.parametrize("fail_at", range(1, 81))
+def test_crash_at_every_call_then_replay_and_reconcile(tmp_path: Any, fail_at: int) -> None:
+    store = LocalStore(tmp_path / "bucket", bucket="films")
+    clock = Clock()
+    producer = FakeProducer(clock=clock)
+    ref = upload(store)
+    countdown = Countdown(fail_at)
+    with contextlib.suppress(Crash):
+        lifecycle(Crashing(store, countdown), Crashing(producer, countdown), clock, ref)
+    # The platform redelivers the event; the timer keeps ticking.
+    lifecycle(store, producer, clock, ref)
+
+    job_id = job_id_for(ref)
+    assert len(producer.submissions) == 1
+    assert pipeline_state(store, job_id) is JobState.SUCCEEDED
+    assert read_json(store, "out/night/night.result.json")["job"]["state"] == "SUCCEEDED"
+    assert keys(store, ".highlights/inflight/") == []
+
+
+def pipeline_state(store: LocalStore, job_id: str) -> JobState:
+    return Pipeline(store=store, producer=FakeProducer()).records.load(job_id).state
