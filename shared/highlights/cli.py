@@ -33,12 +33,87 @@ def _parser() -> argparse.ArgumentParser:
     )
     validate.set_defaults(handler=_validate)
 
+    bucket_help = "the folder that stands for the bucket (default HIGHLIGHTS_STORE, else ./bucket)"
+    run = sub.add_parser(
+        "run", help="one manifest end to end on the local engine, in the foreground"
+    )
+    run.add_argument("manifest", type=Path, metavar="MANIFEST")
+    run.add_argument("--bucket", type=Path, help=bucket_help)
+    run.add_argument("--region", help="region of the OSS URLs (default cn-shanghai)")
+    run.add_argument("--timeout", type=float, default=3600, help="seconds to wait (default 3600)")
+    run.set_defaults(handler=_run)
+
+    serve = sub.add_parser("serve", help="watch the inbox, serve callbacks, reconcile on a timer")
+    serve.add_argument("--bucket", type=Path, help=bucket_help)
+    serve.add_argument("--region", help="region of the OSS URLs (default cn-shanghai)")
+    serve.add_argument("--port", type=int, default=8790, help="callback port on 127.0.0.1 (8790)")
+    serve.add_argument("--reconcile-every", type=float, default=15.0, metavar="SECONDS")
+    serve.set_defaults(handler=_serve)
+
+    status = sub.add_parser("status", help="a job's record and result (JOB id or MANIFEST file)")
+    status.add_argument("target", nargs="?", metavar="JOB|MANIFEST")
+    status.add_argument("--bucket", type=Path, help=bucket_help)
+    status.set_defaults(handler=_status)
+
+    jobs = sub.add_parser("jobs", help="every job in the bucket and its state")
+    jobs.add_argument("--bucket", type=Path, help=bucket_help)
+    jobs.set_defaults(handler=_jobs)
+
+    retry = sub.add_parser("retry", help="run a failed, partial or timed-out job again")
+    retry.add_argument("job", metavar="JOB")
+    retry.add_argument("--bucket", type=Path, help=bucket_help)
+    retry.add_argument("--timeout", type=float, default=3600)
+    retry.set_defaults(handler=_retry)
+
     schema = sub.add_parser("schema", help="print the manifest's JSON Schema")
     schema.add_argument(
         "--write", action="store_true", help="write schema/*.schema.json instead of printing"
     )
     schema.set_defaults(handler=_schema)
     return parser
+
+
+def _bucket(args: argparse.Namespace) -> Path:
+    import os
+
+    if args.bucket is not None:
+        return args.bucket
+    store = os.environ.get("HIGHLIGHTS_STORE", "")
+    if store.startswith("oss://"):
+        raise SystemExit("this command works on a folder bucket: pass --bucket DIR")
+    return Path(store or "bucket")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from highlights.local.commands import run
+
+    return run(args.manifest, _bucket(args), region=args.region, timeout=args.timeout)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from highlights.local.commands import serve
+
+    return serve(
+        _bucket(args), region=args.region, port=args.port, reconcile_every=args.reconcile_every
+    )
+
+
+def _status(args: argparse.Namespace) -> int:
+    from highlights.local.commands import status
+
+    return status(_bucket(args), args.target)
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    from highlights.local.commands import jobs
+
+    return jobs(_bucket(args))
+
+
+def _retry(args: argparse.Namespace) -> int:
+    from highlights.local.commands import retry
+
+    return retry(_bucket(args), args.job, timeout=args.timeout)
 
 
 def _validate(args: argparse.Namespace) -> int:

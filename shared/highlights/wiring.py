@@ -27,16 +27,23 @@ def build_producer(settings: Settings, store: ObjectStore) -> Producer:
         from highlights.producers.ice import IceProducer
 
         return IceProducer(settings.region, endpoint=settings.ice_endpoint)
-    from highlights.producers.local import LocalProducer  # type: ignore[import-not-found]
+    from highlights.producers.local import LocalProducer
+    from highlights.storage.local import LocalStore
 
-    return LocalProducer(store, settings)
+    assert isinstance(store, LocalStore), "the local engine renders into a folder store"
+    return LocalProducer(
+        store,
+        callback_keys=settings.callback_keys,
+        state_prefix=settings.state_prefix,
+        region=settings.region,
+    )
 
 
 def build_pipeline(settings: Settings) -> Pipeline:
     store = build_store(settings)
     key_for_url = None
     if settings.bucket is None:
-        from highlights.storage.urls import folder_key_for_url  # type: ignore[import-not-found]
+        from highlights.storage.urls import folder_key_for_url
 
         key_for_url = folder_key_for_url(settings.region)
     return Pipeline(

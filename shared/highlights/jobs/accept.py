@@ -54,7 +54,7 @@ def _create(pipeline: Pipeline, ref: ManifestRef, job_id: str) -> JobRecord:
     fresh = JobRecord(
         job_id=job_id,
         state=JobState.RECEIVED,
-        manifest={"bucket": ref.bucket, "key": ref.key, "etag": ref.etag},
+        manifest={"bucket": ref.bucket, "key": ref.key, "etag": ref.etag, "attempt": ref.attempt},
         client_token=client_token_for(ref),
         created_at=now,
         updated_at=now,

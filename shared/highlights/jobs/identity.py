@@ -22,6 +22,7 @@ class ManifestRef:
     bucket: str
     key: str
     etag: str
+    attempt: int = 0  # `highlights retry` runs a finished version again as a new job
 
     @property
     def name(self) -> str:
@@ -33,7 +34,8 @@ class ManifestRef:
 def _digest(ref: ManifestRef) -> str:
     # The ETag is normalised: OSS events and listings quote and case it differently.
     etag = ref.etag.strip('"').upper()
-    return hashlib.sha256(f"{ref.bucket}\n{ref.key}\n{etag}".encode()).hexdigest()
+    retry = f"\n{ref.attempt}" if ref.attempt else ""
+    return hashlib.sha256(f"{ref.bucket}\n{ref.key}\n{etag}{retry}".encode()).hexdigest()
 
 
 def job_id_for(ref: ManifestRef) -> str:

@@ -75,7 +75,13 @@ class Pipeline:
 
     def put_marker(self, ref: ManifestRef, job_id: str, due: float) -> str:
         key = self.layout.inflight(job_id, due)
-        body = {"job_id": job_id, "bucket": ref.bucket, "key": ref.key, "etag": ref.etag}
+        body = {
+            "job_id": job_id,
+            "bucket": ref.bucket,
+            "key": ref.key,
+            "etag": ref.etag,
+            "attempt": ref.attempt,
+        }
         self.store.put(key, json.dumps(body).encode())
         return key
 

@@ -120,7 +120,7 @@ def _defer(pipeline: Pipeline, job_id: str) -> None:
 def _marker_ref(pipeline: Pipeline, key: str) -> ManifestRef | None:
     try:
         body: dict[str, Any] = json.loads(pipeline.store.get(key))
-        return ManifestRef(body["bucket"], body["key"], body["etag"])
+        return ManifestRef(body["bucket"], body["key"], body["etag"], int(body.get("attempt", 0)))
     except (NotFound, ValueError, KeyError, TypeError):
         return None
 

@@ -18,9 +18,10 @@ class ManifestLocation(BaseModel):
     bucket: str
     key: str
     etag: str
+    attempt: int = 0
 
     def ref(self) -> ManifestRef:
-        return ManifestRef(self.bucket, self.key, self.etag)
+        return ManifestRef(self.bucket, self.key, self.etag, self.attempt)
 
 
 class JobError(BaseModel):
@@ -44,7 +45,6 @@ class JobRecord(BaseModel):
     created_at: float
     updated_at: float
     ice_job_id: str | None = None
-    submit_attempts: int = 0
     polls: int = 0
     marker: str | None = Field(None, description="key of the in-flight marker, while not terminal")
     result_key: str | None = None

@@ -1,0 +1,238 @@
+"""`highlights run`, `serve`, `status`, `jobs` and `retry` on a folder bucket."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from highlights.jobs.identity import ManifestRef, job_id_for
+from highlights.jobs.observe import observe
+from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.record import JobRecord
+from highlights.jobs.states import JobState
+from highlights.local.platform import LocalPlatform
+from highlights.ports import NotFound, TransientError
+
+EXIT_CODES = {
+    JobState.SUCCEEDED: 0,
+    JobState.FAILED: 1,
+    JobState.TIMED_OUT: 1,
+    JobState.REJECTED: 2,
+    JobState.PARTIAL: 3,
+}
+POLL_FALLBACK = 5.0  # seconds without a callback before run polls the engine itself
+
+
+def run(
+    manifest: Path,
+    bucket: Path,
+    *,
+    region: str | None = None,
+    timeout: float = 3600,
+    out: TextIO = sys.stdout,
+) -> int:
+    if not manifest.is_file():
+        print(f"error: {manifest}: no such file", file=sys.stderr)
+        return 2
+    platform = LocalPlatform(bucket, region=region)
+    platform.start_callback_server()
+    try:
+        key = platform.place(manifest)
+        print(f"manifest  {key}  (bucket {platform.root})", file=out)
+        answer = platform.deliver(key)
+        if answer.get("error") or not answer.get("accepted"):
+            print(f"error: {answer.get('error') or answer.get('skipped')}", file=sys.stderr)
+            return 2
+        job_id = answer["accepted"][0]["job_id"]
+        record = wait(platform.pipeline, job_id, timeout=timeout, out=out)
+        report(platform, record, out=out)
+        return EXIT_CODES.get(record.state, 1)
+    finally:
+        platform.stop()
+
+
+def wait(pipeline: Pipeline, job_id: str, *, timeout: float, out: TextIO) -> JobRecord:
+    """Until the job ends: the engine's callback observes it; polling backs the callback up."""
+    started = last_poll = time.monotonic()
+    shown = ""
+    while True:
+        record = pipeline.records.load(job_id)
+        if record.state.terminal:
+            return record
+        line = f"job {job_id}: {record.state.value}"
+        if record.ice_job_id:
+            try:
+                extra = pipeline.producer.get(record.ice_job_id).extra
+                line += f"  {float(extra.get('progress') or 0) * 100:3.0f}%  {extra.get('message') or ''}"
+            except (NotFound, TransientError):
+                pass
+        if line != shown:
+            print(line.rstrip(), file=out, flush=True)
+            shown = line
+        if time.monotonic() - last_poll > POLL_FALLBACK:
+            last_poll = time.monotonic()
+            with contextlib.suppress(TransientError):
+                observe(pipeline, job_id)
+        if time.monotonic() - started > timeout:
+            print(
+                f"still {record.state.value} after {timeout:.0f} s; `highlights serve` will finish it",
+                file=out,
+            )
+            return record
+        time.sleep(0.3)
+
+
+def report(platform: LocalPlatform, record: JobRecord, *, out: TextIO) -> None:
+    print(f"job {record.job_id}: {record.state.value}", file=out)
+    if record.error:
+        print(f"  error   {record.error.code}: {record.error.message}", file=out)
+    if not record.result_key:
+        return
+    path = platform.root / record.result_key
+    label = "rejection" if record.state is JobState.REJECTED else "result"
+    print(f"  {label:<7} {path}", file=out)
+    document = json.loads(path.read_text(encoding="utf-8"))
+    for problem in document.get("errors", []):
+        print(f"  error   {problem['path']}: {problem['message']}", file=out)
+    key_for = platform.pipeline.key_for_url
+    for row in document.get("outputs", []):
+        where = key_for(row["media_url"]) if row.get("media_url") and key_for else None
+        shown = platform.root / where if where else row.get("media_url")
+        if row["status"] == "Success":
+            print(f"  video   {shown}  ({row.get('duration') or 0:.1f} s)", file=out)
+        else:
+            print(
+                f"  failed  #{row['index']} {row.get('error_code')}: {row.get('error_message')}",
+                file=out,
+            )
+    for timeline in document.get("timelines") or []:
+        if timeline.get("contact_sheet"):
+            print(f"  sheet   {platform.root / timeline['contact_sheet']}", file=out)
+
+
+def serve(
+    bucket: Path,
+    *,
+    region: str | None = None,
+    port: int = 8790,
+    interval: float = 1.0,
+    reconcile_every: float = 15.0,
+    out: TextIO = sys.stdout,
+    stop: threading.Event | None = None,
+) -> int:
+    """Until Ctrl-C (or `stop` is set)."""
+    platform = LocalPlatform(bucket, region=region, port=port)
+    url = platform.start_callback_server()
+    producer = platform.pipeline.producer
+    resumed = producer.resume(force=True) if hasattr(producer, "resume") else []
+    inbox = platform.root / platform.pipeline.layout.inbox
+    inbox.mkdir(parents=True, exist_ok=True)
+    print(f"serving {platform.root}", file=out)
+    print(f"  inbox     {inbox}  (drop manifests here)", file=out)
+    print(f"  callback  {url}", file=out)
+    if resumed:
+        print(f"  resumed   {', '.join(resumed)}", file=out)
+    stop = stop or threading.Event()
+
+    def on_event(key: str, answer: dict[str, Any]) -> None:
+        for item in answer.get("accepted", []):
+            note = " (already known)" if item["duplicate"] else ""
+            print(
+                f"{_now()}  {key}: job {item['job_id']} {item['state']}{note}", file=out, flush=True
+            )
+
+    try:
+        platform.watch(stop, interval=interval, reconcile_every=reconcile_every, on_event=on_event)
+    except KeyboardInterrupt:
+        print("stopping: an unfinished render resumes at the next start", file=out)
+    finally:
+        stop.set()
+        platform.stop()
+    return 0
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%H:%M:%S")
+
+
+def status(bucket: Path, target: str | None, *, out: TextIO = sys.stdout) -> int:
+    platform = LocalPlatform(bucket)
+    pipeline = platform.pipeline
+    if target is None:
+        return jobs(bucket, out=out)
+    job_id = target
+    candidate = Path(target)
+    key = None
+    if candidate.is_file() and candidate.resolve().is_relative_to(platform.root):
+        key = candidate.resolve().relative_to(platform.root).as_posix()
+    elif pipeline.layout.is_manifest(target):
+        key = target
+    if key is not None:
+        head = platform.store.head(key)
+        job_id = job_id_for(ManifestRef(platform.store.bucket, key, head.etag))
+    try:
+        record = pipeline.records.load(job_id)
+    except NotFound:
+        print(f"no job {job_id} in {platform.root}", file=sys.stderr)
+        return 1
+    print(json.dumps(record.model_dump(mode="json"), indent=2), file=out)
+    if record.state.terminal:
+        report(platform, record, out=out)
+    return 0
+
+
+def jobs(bucket: Path, *, out: TextIO = sys.stdout) -> int:
+    platform = LocalPlatform(bucket)
+    pipeline = platform.pipeline
+    rows = []
+    for obj in platform.store.list(pipeline.layout.records_prefix):
+        record = JobRecord.model_validate_json(platform.store.get(obj.key))
+        rows.append((record.updated_at, record))
+    if not rows:
+        print(f"no jobs yet in {platform.root}", file=out)
+        return 0
+    print(f"{'JOB':<44} {'STATE':<10} {'UPDATED (UTC)':<20} MANIFEST", file=out)
+    for updated, record in sorted(rows, key=lambda row: row[0]):
+        when = datetime.fromtimestamp(updated, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        print(
+            f"{record.job_id:<44} {record.state.value:<10} {when:<20} {record.manifest.key}",
+            file=out,
+        )
+    return 0
+
+
+RETRYABLE = (JobState.FAILED, JobState.TIMED_OUT, JobState.PARTIAL)
+
+
+def retry(bucket: Path, job_id: str, *, timeout: float = 3600, out: TextIO = sys.stdout) -> int:
+    from highlights.jobs.accept import accept
+
+    platform = LocalPlatform(bucket)
+    platform.start_callback_server()
+    try:
+        pipeline = platform.pipeline
+        try:
+            record = pipeline.records.load(job_id)
+        except NotFound:
+            print(f"no job {job_id} in {platform.root}", file=sys.stderr)
+            return 2
+        if record.state not in RETRYABLE:
+            print(
+                f"job {job_id} is {record.state.value}; only {', '.join(s.value for s in RETRYABLE)} jobs are retried",
+                file=sys.stderr,
+            )
+            return 2
+        ref = record.manifest.ref()
+        retried = accept(pipeline, ManifestRef(ref.bucket, ref.key, ref.etag, ref.attempt + 1))
+        print(f"retry of {job_id}: job {retried.job_id}", file=out)
+        final = wait(pipeline, retried.job_id, timeout=timeout, out=out)
+        report(platform, final, out=out)
+        return EXIT_CODES.get(final.state, 1)
+    finally:
+        platform.stop()

@@ -1,0 +1,189 @@
+"""Runs the real handlers the way Function Compute would, on a folder bucket: OSS-shaped events for
+the submit function, an HTTP endpoint on 127.0.0.1 for the callback function, and a timer for the
+reconcile function."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import threading
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from functions.callback.index import handler as callback_handler
+from functions.reconcile.index import handler as reconcile_handler
+from functions.submit.index import handler as submit_handler
+from highlights.fc import app
+from highlights.jobs.pipeline import Pipeline
+from highlights.storage.local import LocalStore
+
+log = logging.getLogger(__name__)
+
+
+class Context:
+    """What Function Compute passes as `context`, as far as our handlers read it."""
+
+    def __init__(self, function: str) -> None:
+        self.request_id = uuid.uuid4().hex
+        self.function = {"name": function}
+        self.region = os.environ.get("HIGHLIGHTS_REGION")
+
+
+def oss_event(bucket: str, key: str, etag: str, size: int) -> bytes:
+    record = {
+        "eventName": "ObjectCreated:PutObject",
+        "eventSource": "acs:oss",
+        "eventVersion": "1.0",
+        "region": os.environ.get("HIGHLIGHTS_REGION", ""),
+        "oss": {"bucket": {"name": bucket}, "object": {"key": key, "eTag": etag, "size": size}},
+    }
+    return json.dumps({"events": [record]}).encode()
+
+
+class LocalPlatform:
+    """The three functions on one folder. Configures the environment the handlers read."""
+
+    def __init__(self, bucket: Path, *, region: str | None = None, port: int = 0) -> None:
+        self.root = bucket.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._server: ThreadingHTTPServer | None = None
+        self._port = port
+        os.environ["HIGHLIGHTS_STORE"] = str(self.root)
+        os.environ["HIGHLIGHTS_PRODUCER"] = "local"
+        if region:
+            os.environ["HIGHLIGHTS_REGION"] = region
+        os.environ.setdefault("HIGHLIGHTS_REGION", "cn-shanghai")
+        if not os.environ.get("HIGHLIGHTS_CALLBACK_KEYS"):
+            os.environ["HIGHLIGHTS_CALLBACK_KEYS"] = self._local_key()
+        app.reset()
+
+    def _local_key(self) -> str:
+        """A signing key kept in the bucket, so a restarted serve still verifies its engine."""
+        path = self.root / ".highlights" / "local" / "callback.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_hex(16))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return app.pipeline()
+
+    @property
+    def store(self) -> LocalStore:
+        store = self.pipeline.store
+        assert isinstance(store, LocalStore)
+        return store
+
+    # -- callback endpoint
+    def start_callback_server(self) -> str:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                parts = urlsplit(self.path)
+                event = {
+                    "version": "v1",
+                    "rawPath": parts.path,
+                    "headers": dict(self.headers.items()),
+                    "queryParameters": dict(parse_qsl(parts.query)),
+                    "body": body.decode("utf-8", "replace"),
+                    "isBase64Encoded": False,
+                    "requestContext": {
+                        "http": {
+                            "method": "POST",
+                            "path": parts.path,
+                            "sourceIp": self.client_address[0],
+                        }
+                    },
+                }
+                answer = callback_handler(json.dumps(event).encode(), Context("callback"))
+                data = str(answer.get("body", "")).encode()
+                self.send_response(int(answer.get("statusCode", 500)))
+                for name, value in (answer.get("headers") or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                log.debug("callback endpoint: " + format, *args)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        url = f"http://127.0.0.1:{self._server.server_address[1]}/ice"
+        os.environ["HIGHLIGHTS_CALLBACK_URL"] = url
+        app.reset()
+        threading.Thread(
+            target=self._server.serve_forever, name="callback-endpoint", daemon=True
+        ).start()
+        return url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    # -- events
+    def place(self, manifest: Path) -> str:
+        """Copy a manifest file into the inbox (unless it is already there); returns its key."""
+        manifest = manifest.resolve()
+        inbox = self.pipeline.layout.inbox
+        if manifest.is_relative_to(self.root):
+            key = manifest.relative_to(self.root).as_posix()
+            if self.pipeline.layout.is_manifest(key):
+                return key
+        key = f"{inbox}{manifest.stem}.json"
+        data = manifest.read_bytes()
+        try:
+            if self.store.get(key) == data:
+                return key
+        except Exception:
+            pass
+        self.store.put(key, data)
+        return key
+
+    def deliver(self, key: str) -> dict[str, Any]:
+        """What the OSS trigger does when key is written."""
+        head = self.store.head(key)
+        return submit_handler(
+            oss_event(self.store.bucket, key, head.etag, head.size), Context("submit")
+        )
+
+    def tick(self) -> dict[str, Any]:
+        timer = {"triggerTime": None, "triggerName": "reconcile", "payload": ""}
+        return reconcile_handler(json.dumps(timer).encode(), Context("reconcile"))
+
+    def watch(
+        self,
+        stop: threading.Event,
+        *,
+        interval: float,
+        reconcile_every: float,
+        on_event: Callable[[str, dict[str, Any]], None],
+    ) -> None:
+        """Feed the submit function every new manifest version; tick reconcile on a timer."""
+        seen: set[tuple[str, str]] = set()
+        inbox = self.pipeline.layout.inbox
+        next_tick = 0.0
+        clock = self.pipeline.clock
+        while not stop.is_set():
+            for obj in self.store.list(inbox):
+                if (obj.key, obj.etag) in seen or not self.pipeline.layout.is_manifest(obj.key):
+                    continue
+                try:
+                    on_event(obj.key, self.deliver(obj.key))
+                    seen.add((obj.key, obj.etag))
+                except Exception as exc:
+                    log.warning("submit failed for %s, retrying: %s", obj.key, exc)
+            if clock() >= next_tick:
+                self.tick()
+                next_tick = clock() + reconcile_every
+            stop.wait(interval)

@@ -1,0 +1,359 @@
+"""The local engine behind the Producer port: renders with ffmpeg in a worker thread, keeps its job
+state in the folder, answers `get` in ICE's shape and calls back like ICE does.
+
+A job whose worker died (the process was stopped mid-render) is taken over by the next engine that
+looks at it: its heartbeat goes stale, `get` or `resume` restarts it, and outputs are only ever
+renamed into place whole, so a restart leaves neither half-written nor duplicate videos.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import queue
+import threading
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from highlights.fc.callback import COMPLETE_EVENT, sign
+from highlights.ports import (
+    AlreadyExists,
+    JobStatus,
+    NotFound,
+    PermanentError,
+    SubJob,
+    SubmitRequest,
+)
+from highlights.storage.local import LocalStore
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5.0
+STALE_AFTER = 30.0  # a job whose worker has not beaten for this long is taken over
+CALLBACK_TIMEOUT = 3.0  # ICE's own limit for an answer
+
+
+@dataclass(frozen=True)
+class OutputResult:
+    index: int
+    ok: bool
+    key: str | None = None  # store key of the video
+    media_url: str | None = None  # the address OutputConfig asked for, as ICE reports it
+    duration: float | None = None
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+@dataclass
+class RenderOutcome:
+    outputs: list[OutputResult]
+    timelines: list[dict[str, Any]] = field(default_factory=list)
+    error_code: str | None = None  # the whole job failed before any output
+    error_message: str | None = None
+
+
+Progress = Callable[[float, str], None]
+
+
+class Renderer(Protocol):
+    def __call__(
+        self, job_id: str, request: SubmitRequest, store: LocalStore, work: Path, progress: Progress
+    ) -> RenderOutcome: ...
+
+
+def _default_renderer() -> Renderer:
+    from highlights.render.engine import render_job
+
+    return render_job
+
+
+def _utc(ts: float | None) -> str | None:
+    return (
+        None
+        if ts is None
+        else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+
+
+class LocalProducer:
+    def __init__(
+        self,
+        store: LocalStore,
+        *,
+        callback_keys: Sequence[str] = (),
+        state_prefix: str = ".highlights/",
+        renderer: Renderer | None = None,
+        region: str | None = None,
+        clock: Callable[[], float] = time.time,
+        post: Callable[[str, bytes, dict[str, str]], int] | None = None,
+    ) -> None:
+        self.store = store
+        self.region = region
+        self._keys = tuple(callback_keys)
+        self._prefix = f"{state_prefix}engine/"
+        self._renderer = renderer
+        self._clock = clock
+        self._post = post or _http_post
+        self._instance = uuid.uuid4().hex[:12]
+        # One daemon worker: stopping the process stops the render, and the next engine resumes it.
+        self._queue: queue.Queue[str] = queue.Queue()
+        self._worker: threading.Thread | None = None
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    # -- the port -----------------------------------------------------------------------------
+
+    def submit(self, request: SubmitRequest, client_token: str, notify_url: str | None) -> str:
+        job_id = "local-" + hashlib.sha256(client_token.encode()).hexdigest()[:24]
+        fingerprint = _fingerprint(request, notify_url)
+        now = self._clock()
+        state = {
+            "job_id": job_id,
+            "client_token": client_token,
+            "fingerprint": fingerprint,
+            "request": {
+                "InputConfig": request.input_config,
+                "EditingConfig": request.editing_config,
+                "OutputConfig": request.output_config,
+                "TemplateConfig": request.template_config,
+                "UserData": {
+                    **request.user_data,
+                    **({"NotifyAddress": notify_url} if notify_url else {}),
+                },
+            },
+            "notify_url": notify_url,
+            "status": "Init",
+            "created": now,
+            "heartbeat": now,
+            "owner": self._instance,
+        }
+        try:
+            self.store.put(self._key(job_id), _encode(state), create_only=True)
+        except AlreadyExists:
+            existing = self._load(job_id)
+            if existing["fingerprint"] != fingerprint:
+                raise PermanentError(
+                    "the same ClientToken was used with different parameters",
+                    code="IdempotentParameterMismatch",
+                ) from None
+            self._ensure_running(existing)
+            return job_id
+        self._start(job_id)
+        return job_id
+
+    def get(self, job_id: str) -> JobStatus:
+        state = self._load(job_id)
+        self._ensure_running(state)
+        return _status(state)
+
+    # -- running ------------------------------------------------------------------------------
+
+    def resume(self, *, force: bool = False) -> list[str]:
+        """Restart every unfinished job whose worker is gone; returns their ids. With force (the
+        caller knows it is the only engine on this folder), do not wait for heartbeats to go stale."""
+        resumed = []
+        for obj in self.store.list(self._prefix):
+            if obj.key.endswith(".json") and "/" not in obj.key[len(self._prefix) :]:
+                state = json.loads(self.store.get(obj.key))
+                if self._ensure_running(state, force=force):
+                    resumed.append(state["job_id"])
+        return resumed
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Block until the worker is idle (for `highlights run` and tests)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not self._running:
+                    return
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError("the local engine is still rendering")
+            time.sleep(0.05)
+
+    def _ensure_running(self, state: dict[str, Any], *, force: bool = False) -> bool:
+        if state["status"] in ("Finished", "Failed"):
+            return False
+        with self._lock:
+            if state["job_id"] in self._running:
+                return False
+        if not force and self._clock() - state["heartbeat"] < STALE_AFTER:
+            return False  # its worker may still be alive, here or in another process
+        log.info(
+            "local engine: taking over job %s",
+            state["job_id"],
+            extra={"ice_job_id": state["job_id"]},
+        )
+        self._start(state["job_id"])
+        return True
+
+    def _start(self, job_id: str) -> None:
+        with self._lock:
+            if job_id in self._running:
+                return
+            self._running.add(job_id)
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(
+                    target=self._work, name="highlights-render", daemon=True
+                )
+                self._worker.start()
+        self._queue.put(job_id)
+
+    def _work(self) -> None:
+        while True:
+            self._run(self._queue.get())
+
+    def _run(self, job_id: str) -> None:
+        try:
+            self._render(job_id)
+        except Exception:
+            log.exception("local engine: job %s crashed", job_id)
+            self._update(
+                job_id,
+                status="Failed",
+                error_code="InternalError",
+                error_message="the local engine crashed; see its log",
+            )
+        finally:
+            with self._lock:
+                self._running.discard(job_id)
+
+    def _render(self, job_id: str) -> None:
+        state = self._update(
+            job_id, status="Processing", owner=self._instance, started=self._clock(), progress=0.0
+        )
+        request = SubmitRequest(
+            input_config=state["request"]["InputConfig"],
+            editing_config=state["request"]["EditingConfig"],
+            output_config=state["request"]["OutputConfig"],
+            template_config=state["request"]["TemplateConfig"],
+            user_data=state["request"]["UserData"],
+        )
+        last_beat = [self._clock()]
+
+        def progress(fraction: float, message: str) -> None:
+            now = self._clock()
+            if now - last_beat[0] >= HEARTBEAT_SECONDS or fraction >= 1.0:
+                last_beat[0] = now
+                self._update(job_id, progress=round(fraction, 3), message=message)
+            log.info("render %3.0f%% %s", fraction * 100, message, extra={"ice_job_id": job_id})
+
+        work = self.store.path_for(f"{self._prefix}work/{job_id}")
+        work.mkdir(parents=True, exist_ok=True)
+        renderer = self._renderer or _default_renderer()
+        outcome = renderer(job_id, request, self.store, work, progress)
+        failed = outcome.error_code is not None or not any(o.ok for o in outcome.outputs)
+        state = self._update(
+            job_id,
+            status="Failed" if failed and outcome.error_code else "Finished",
+            completed=self._clock(),
+            progress=1.0,
+            outputs=[o.__dict__ for o in outcome.outputs],
+            timelines=outcome.timelines,
+            error_code=outcome.error_code,
+            error_message=outcome.error_message,
+        )
+        self._notify(state)
+
+    def _notify(self, state: dict[str, Any]) -> None:
+        url = state.get("notify_url")
+        if not url or not self._keys:
+            return
+        timestamp = str(int(self._clock()))
+        body = {
+            "EventType": COMPLETE_EVENT,
+            "UserId": 0,
+            "EventTime": _utc(self._clock()),
+            "MessageBody": {
+                "JobId": state["job_id"],
+                "Status": state["status"],
+                "UserData": json.dumps(state["request"]["UserData"], ensure_ascii=False),
+            },
+        }
+        headers = {
+            "Content-Type": "application/json",
+            "X-ICE-TIMESTAMP": timestamp,
+            "X-ICE-SIGNATURE": sign(url, timestamp, self._keys[0]),
+        }
+        try:
+            status = self._post(url, json.dumps(body).encode(), headers)
+            log.info(
+                "local engine: callback answered %s", status, extra={"ice_job_id": state["job_id"]}
+            )
+        except OSError as exc:  # the timer will find the job anyway
+            log.warning(
+                "local engine: callback failed: %s", exc, extra={"ice_job_id": state["job_id"]}
+            )
+
+    # -- state --------------------------------------------------------------------------------
+
+    def _key(self, job_id: str) -> str:
+        return f"{self._prefix}{job_id}.json"
+
+    def _load(self, job_id: str) -> dict[str, Any]:
+        try:
+            return json.loads(self.store.get(self._key(job_id)))
+        except NotFound:
+            raise NotFound(f"no local job {job_id}") from None
+
+    def _update(self, job_id: str, **changes: Any) -> dict[str, Any]:
+        state = self._load(job_id)
+        state.update(changes, heartbeat=self._clock())
+        self.store.put(self._key(job_id), _encode(state))
+        return state
+
+
+def _fingerprint(request: SubmitRequest, notify_url: str | None) -> str:
+    parts = [
+        request.input_config,
+        request.editing_config,
+        request.output_config,
+        request.template_config,
+    ]
+    text = json.dumps([parts, request.user_data, notify_url], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _encode(state: dict[str, Any]) -> bytes:
+    return json.dumps(state, ensure_ascii=False, indent=1).encode()
+
+
+def _status(state: dict[str, Any]) -> JobStatus:
+    subs = tuple(
+        SubJob(
+            index=o["index"],
+            status="Success" if o["ok"] else "Failed",
+            job_id=f"{state['job_id']}-{o['index']}",
+            media_url=o.get("media_url") or o.get("key"),
+            duration=o.get("duration"),
+            error_code=o.get("error_code"),
+            error_message=o.get("error_message"),
+        )
+        for o in state.get("outputs") or []
+    )
+    return JobStatus(
+        job_id=state["job_id"],
+        status=state["status"],
+        sub_jobs=subs,
+        error_code=state.get("error_code"),
+        error_message=state.get("error_message"),
+        create_time=_utc(state.get("created")),
+        complete_time=_utc(state.get("completed")),
+        extra={
+            "timelines": state.get("timelines") or [],
+            "progress": state.get("progress", 0.0),
+            "message": state.get("message"),
+        },
+    )
+
+
+def _http_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    with urllib.request.urlopen(request, timeout=CALLBACK_TIMEOUT) as response:
+        return int(response.status)
