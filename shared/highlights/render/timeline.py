@@ -17,7 +17,7 @@ TIMELINE_VERSION = 1
 
 class Narration(BaseModel):
     text: str  # as spoken (SSML stripped)
-    audio: str  # WAV in the job's work folder
+    audio: str  # absolute path of a WAV in the job's work folder
     duration: float
     volume: float = 1.0
 
@@ -95,4 +95,5 @@ class Timeline(BaseModel):
     music: Music | None = None
     crf: int = 23
     output: str | None = None  # store key of the MP4; None in preview-only mode
+    contact_sheet: str | None = None  # store key of the PNG: one frame per segment, with its text
     warnings: list[str] = Field(default_factory=list)
