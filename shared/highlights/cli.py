@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     retry.add_argument("--timeout", type=float, default=3600)
     retry.set_defaults(handler=_retry)
 
+    demo = sub.add_parser("demo", help="generate media and manifests of both modes, and run them")
+    demo.add_argument(
+        "--bucket", type=Path, default=Path("demo-bucket"), help="(default ./demo-bucket)"
+    )
+    demo.set_defaults(handler=_demo)
+
     schema = sub.add_parser("schema", help="print the manifest's JSON Schema")
     schema.add_argument(
         "--write", action="store_true", help="write schema/*.schema.json instead of printing"
@@ -114,6 +120,12 @@ def _retry(args: argparse.Namespace) -> int:
     from highlights.local.commands import retry
 
     return retry(_bucket(args), args.job, timeout=args.timeout)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from highlights.demo import demo
+
+    return demo(args.bucket)
 
 
 def _validate(args: argparse.Namespace) -> int:
