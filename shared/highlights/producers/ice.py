@@ -1,0 +1,516 @@
+"""ICE's batch job (SubmitBatchMediaProducingJob, GetBatchMediaProducingJob) as a Producer.
+
+The SDK (`alibabacloud-ice20201109`, about half a second to import) is imported and its client
+built on the first call, or by `warm_up()` (a Function Compute initializer), never at module import.
+Clients are cached per process, keyed by endpoint, timeouts and a fingerprint of the credentials.
+
+Endpoint: always explicit, `ice.<region>.aliyuncs.com` over HTTPS (with only a region the SDK sends
+most regions to the central endpoint). `endpoint=` overrides it with a host name
+(`ice-vpc.<region>.aliyuncs.com`) or a URL (`http://127.0.0.1:8123` → host `127.0.0.1:8123`,
+protocol http).
+
+Timeouts (chosen to fit a Function Compute invocation, typically 60 s or more): connect 3 s (a
+healthy regional endpoint connects in milliseconds; 3 s covers a lost SYN retransmit), read 8 s
+(both calls answer in well under a second; a stalled answer is cut after 8 s and retried), and a
+budget of 20 s per call for all attempts and back-off sleeps together. The last attempt's timeouts
+are clipped to what is left of the budget, so a call returns or raises within about budget +
+100 ms. Back-off: exponential with full jitter, base 0.2 s, cap 5 s.
+
+Errors are classified by the error code (`TeaException.code`), then by HTTP status:
+
+| class | codes / conditions |
+|---|---|
+| transient (retried) | `Throttling*` (e.g. `Throttling.User`, any HTTP status), `ServiceUnavailable*`,
+|                     | `ServiceUnAvailable`, `InternalError*`, `RequestsTooFrequent`, HTTP 5xx, 429, |
+|                     | network errors and timeouts (`UnretryableException` around a requests error), |
+|                     | a non-JSON answer (a gateway's error page) or a 200 without the expected field |
+| permanent | `IdempotentParameterMismatch`, `InvalidParameter*`, `MissingParameter*`, `Forbidden*`, |
+|           | `InvalidAccessKeyId*`, `SignatureDoesNotMatch`, `IncompleteSignature`, |
+|           | `InvalidSecurityToken*`, `InvalidCredentials`, `NoPermission`, `OperationDenied*`, |
+|           | `InvalidAction*`, any other 4xx, and local failures such as missing credentials |
+| NotFound (get only) | 404 or a code containing `NotFound`/`NotExist` (`ResourceNotFound` is IMS's |
+|                     | documented code), `InvalidParameter*` whose message names the JobId, or a 200 |
+|                     | without `EditingBatchJob`; never for credential or API codes such as |
+|                     | `InvalidAccessKeyId.NotFound` or `InvalidAction.NotFound` (HTTP 404 too) |
+
+A submit retried after a timeout sends the same ClientToken, so ICE answers with the job the lost
+attempt created instead of starting a second one. Messages carry the code, the HTTP status, ICE's
+message and request id, never credentials; SDK exceptions (which hold the signed request) are not
+chained into tracebacks.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import os
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from highlights.ports import (
+    BatchState,
+    HighlightsError,
+    JobStatus,
+    NotFound,
+    PermanentError,
+    SubJob,
+    SubJobState,
+    SubmitRequest,
+    TransientError,
+)
+from highlights.retry import DEFAULT_BASE, DEFAULT_CAP, retry
+
+DEFAULT_CONNECT_TIMEOUT_MS = 3_000
+DEFAULT_READ_TIMEOUT_MS = 8_000
+DEFAULT_BUDGET_SECONDS = 20.0
+MIN_ATTEMPT_TIMEOUT_MS = 100
+MAX_USER_DATA_BYTES = 512
+MAX_CLIENT_TOKEN = 64
+ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
+
+SUBMIT = "SubmitBatchMediaProducingJob"
+GET = "GetBatchMediaProducingJob"
+
+_TRANSIENT_PREFIXES = (
+    "Throttling",
+    "ServiceUnavailable",
+    "ServiceUnAvailable",
+    "InternalError",
+    "RequestsTooFrequent",
+)
+_PERMANENT_PREFIXES = (
+    "IdempotentParameterMismatch",
+    "InvalidParameter",
+    "MissingParameter",
+    "Forbidden",
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidSecurityToken",
+    "InvalidCredentials",
+    "NoPermission",
+    "OperationDenied",
+    "InvalidAction",
+)
+_NEVER_NOT_FOUND = (  # credentials, or the API itself missing: never "no such job"
+    "InvalidAction",
+    "InvalidVersion",
+    "InvalidAccessKeyId",
+    "InvalidSecurityToken",
+    "SignatureDoesNotMatch",
+    "IncompleteSignature",
+    "InvalidCredentials",
+    "Forbidden",
+    "NoPermission",
+    "OperationDenied",
+)
+_NOT_FOUND_CODE = re.compile(r"NotFound|NotExist", re.IGNORECASE)
+_BATCH_STATES: frozenset[str] = frozenset({"Init", "Processing", "Finished", "Failed"})
+_SUB_JOB_STATES: frozenset[str] = frozenset({"Init", "Processing", "Success", "Failed"})
+_HOST = re.compile(r"[A-Za-z0-9.-]+(?::\d{1,5})?")
+_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_QUERY_STRING = re.compile(r"\?[^\s'\"()]+")
+
+Credentials = tuple[str, str, "str | None"]
+
+
+class _Malformed(Exception):
+    """ICE answered 200 without what the call needs."""
+
+
+# -- configuration ----------------------------------------------------------------------------------
+
+
+def ice_endpoint(region: str, endpoint: str | None = None) -> tuple[str, str]:
+    """(host[:port], protocol) for the SDK's Config: see the module docstring."""
+    if endpoint is not None and endpoint.strip():
+        value = endpoint.strip()
+        if "://" in value:
+            parts = urlsplit(value)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ValueError(f"not an ICE endpoint: {endpoint!r}")
+            return parts.netloc, parts.scheme
+        host = value.rstrip("/")
+        if not _HOST.fullmatch(host):
+            raise ValueError(f"not an ICE endpoint: {endpoint!r}")
+        return host, "https"
+    if not _REGION.fullmatch(region or ""):
+        raise ValueError(f"not a region id: {region!r}")
+    return f"ice.{region}.aliyuncs.com", "https"
+
+
+def credentials_from_env(environ: dict[str, str] | None = None) -> Credentials | None:
+    env = os.environ if environ is None else environ
+    key_id, secret = env.get(ENV_KEY_ID, "").strip(), env.get(ENV_KEY_SECRET, "").strip()
+    if not key_id or not secret:
+        return None
+    return key_id, secret, env.get(ENV_TOKEN, "").strip() or None
+
+
+def user_data_json(request: SubmitRequest, notify_url: str | None) -> str | None:
+    """UserData as sent: the request's plus NotifyAddress, compact; None when empty.
+
+    PermanentError("InvalidParameter.UserData") when over ICE's 512-byte limit.
+    """
+    data = dict(request.user_data)
+    if notify_url:
+        data["NotifyAddress"] = notify_url
+    if not data:
+        return None
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    size = len(text.encode("utf-8"))
+    if size > MAX_USER_DATA_BYTES:
+        raise PermanentError(
+            f"UserData is {size} bytes, more than ICE's {MAX_USER_DATA_BYTES}",
+            code="InvalidParameter.UserData",
+        )
+    return text
+
+
+# -- the client cache -------------------------------------------------------------------------------
+
+_CLIENTS: collections.OrderedDict[tuple[Any, ...], Any] = collections.OrderedDict()
+_CLIENTS_LOCK = threading.Lock()
+_MAX_CLIENTS = 8  # rotated STS credentials make new keys; old clients are dropped
+
+
+def _fingerprint(credentials: Credentials) -> str:
+    joined = "\0".join(part or "" for part in credentials)
+    return hashlib.sha256(joined.encode()).hexdigest()[:24]
+
+
+def _client_for(
+    host: str,
+    protocol: str,
+    region: str,
+    connect_timeout_ms: int,
+    read_timeout_ms: int,
+    credentials: Credentials,
+) -> Any:
+    key = (host, protocol, region, connect_timeout_ms, read_timeout_ms, _fingerprint(credentials))
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(key)
+        if client is not None:
+            _CLIENTS.move_to_end(key)
+            return client
+        from alibabacloud_ice20201109.client import Client
+        from alibabacloud_tea_openapi.models import Config
+
+        config = Config(
+            endpoint=host,
+            protocol=protocol,
+            region_id=region,
+            connect_timeout=connect_timeout_ms,
+            read_timeout=read_timeout_ms,
+        )
+        config.access_key_id, config.access_key_secret, config.security_token = credentials
+        client = Client(config)
+        _CLIENTS[key] = client
+        while len(_CLIENTS) > _MAX_CLIENTS:
+            _CLIENTS.popitem(last=False)
+        return client
+
+
+def clear_client_cache() -> None:
+    """Forget every cached SDK client (tests; credentials rotated by hand)."""
+    with _CLIENTS_LOCK:
+        _CLIENTS.clear()
+
+
+# -- the producer -----------------------------------------------------------------------------------
+
+
+class IceProducer:
+    """Producer over ICE's batch media producing API. Thread-safe."""
+
+    def __init__(
+        self,
+        region: str,
+        *,
+        endpoint: str | None = None,
+        connect_timeout_ms: int = DEFAULT_CONNECT_TIMEOUT_MS,
+        read_timeout_ms: int = DEFAULT_READ_TIMEOUT_MS,
+        budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+        credentials: Credentials | None = None,
+        backoff_base: float = DEFAULT_BASE,
+        backoff_cap: float = DEFAULT_CAP,
+        sleep: Callable[[float], object] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if connect_timeout_ms < 1 or read_timeout_ms < 1 or budget_seconds <= 0:
+            raise ValueError("timeouts and budget must be positive")
+        self.region = region
+        self.host, self.protocol = ice_endpoint(region, endpoint)
+        self.connect_timeout_ms = int(connect_timeout_ms)
+        self.read_timeout_ms = int(read_timeout_ms)
+        self.budget_seconds = float(budget_seconds)
+        creds = credentials if credentials is not None else credentials_from_env()
+        if creds is None or not creds[0] or not creds[1]:
+            # No fallback to the SDK's default chain: it probes the ECS metadata service.
+            raise PermanentError(
+                f"no ICE credentials: pass them or set {ENV_KEY_ID} and {ENV_KEY_SECRET}",
+                code="InvalidCredentials",
+            )
+        self._credentials: Credentials = creds
+        self._secrets = frozenset(s for s in creds[1:] if s)
+        self._backoff = (backoff_base, backoff_cap)
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng
+
+    def __repr__(self) -> str:
+        return f"IceProducer(region={self.region!r}, endpoint={self.protocol}://{self.host})"
+
+    def warm_up(self) -> None:
+        """Import the SDK and build the client now (e.g. in a Function Compute initializer)."""
+        self._client()
+
+    def _client(self) -> Any:
+        return _client_for(
+            self.host,
+            self.protocol,
+            self.region,
+            self.connect_timeout_ms,
+            self.read_timeout_ms,
+            self._credentials,
+        )
+
+    # -- Producer ---------------------------------------------------------------------------------
+
+    def submit(self, request: SubmitRequest, client_token: str, notify_url: str | None) -> str:
+        if len(client_token) > MAX_CLIENT_TOKEN or not client_token.isascii():
+            raise PermanentError(
+                f"ClientToken must be at most {MAX_CLIENT_TOKEN} ASCII characters",
+                code="InvalidParameter.ClientToken",
+            )
+        user_data = user_data_json(request, notify_url)
+
+        def call(client: Any, runtime: Any) -> str:
+            from alibabacloud_ice20201109 import models
+
+            sdk_request = models.SubmitBatchMediaProducingJobRequest(
+                input_config=request.input_config,
+                editing_config=request.editing_config,
+                output_config=request.output_config,
+                template_config=request.template_config,
+                user_data=user_data,
+                client_token=client_token or None,
+            )
+            response = client.submit_batch_media_producing_job_with_options(sdk_request, runtime)
+            job_id = getattr(response.body, "job_id", None)
+            if not job_id:
+                raise _Malformed("no JobId in the answer")
+            return str(job_id)
+
+        return cast(str, self._run(SUBMIT, call))
+
+    def get(self, job_id: str) -> JobStatus:
+        if not job_id:
+            raise NotFound("empty job id")
+
+        def call(client: Any, runtime: Any) -> Any:
+            from alibabacloud_ice20201109 import models
+
+            sdk_request = models.GetBatchMediaProducingJobRequest(job_id=job_id)
+            response = client.get_batch_media_producing_job_with_options(sdk_request, runtime)
+            return getattr(response.body, "editing_batch_job", None)
+
+        job = self._run(GET, call, job_id=job_id)
+        if job is None:
+            raise NotFound(f"no batch job {job_id!r}")
+        return job_status(job_id, job)
+
+    # -- calls and errors -------------------------------------------------------------------------
+
+    def _run(
+        self, action: str, call: Callable[[Any, Any], Any], *, job_id: str | None = None
+    ) -> Any:
+        deadline = self._clock() + self.budget_seconds
+
+        def attempt() -> Any:
+            client = self._client()  # inside: a failure to build it is classified too
+            from darabonba.runtime import RuntimeOptions
+
+            left_ms = int((deadline - self._clock()) * 1000)
+            runtime = RuntimeOptions(
+                connect_timeout=max(MIN_ATTEMPT_TIMEOUT_MS, min(self.connect_timeout_ms, left_ms)),
+                read_timeout=max(MIN_ATTEMPT_TIMEOUT_MS, min(self.read_timeout_ms, left_ms)),
+            )
+            return call(client, runtime)
+
+        return retry(
+            attempt,
+            classify=lambda exc: classify_error(exc, action, job_id=job_id, secrets=self._secrets),
+            budget_seconds=self.budget_seconds,
+            base=self._backoff[0],
+            cap=self._backoff[1],
+            sleep=self._sleep,
+            clock=self._clock,
+            rng=self._rng,
+            what=f"ICE {action}",
+        )
+
+
+def classify_error(
+    exc: BaseException,
+    action: str,
+    *,
+    job_id: str | None = None,
+    secrets: frozenset[str] = frozenset(),
+) -> HighlightsError | None:
+    """The port's error for what the SDK raised; job_id given for a get (NotFound possible)."""
+    where = f"ICE {action}" + (f" {job_id}" if job_id else "")
+    if isinstance(exc, _Malformed):
+        return TransientError(f"{where}: malformed answer: {exc}", code="MalformedResponse")
+    from Tea.exceptions import TeaException, UnretryableException
+
+    if isinstance(exc, UnretryableException):
+        inner = exc.inner_exception
+        if isinstance(inner, TeaException):  # older cores wrap the API error itself
+            return _classify_tea(inner, where, job_id, secrets)
+        return _classify_unretryable(inner, where, secrets)
+    if isinstance(exc, TeaException):
+        return _classify_tea(exc, where, job_id, secrets)
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return TransientError(f"{where}: {type(exc).__name__}", code="NetworkError")
+    if _is_credentials_error(exc):
+        return PermanentError(
+            f"{where}: no usable credentials ({type(exc).__name__})", code="InvalidCredentials"
+        )
+    return None
+
+
+def _classify_unretryable(
+    inner: BaseException, where: str, secrets: frozenset[str]
+) -> HighlightsError:
+    detail = _clean(str(getattr(inner, "message", None) or inner), secrets)
+    name = type(inner).__name__
+    if name == "RetryError" or isinstance(inner, OSError):  # the SDK wraps requests' errors so
+        timeout = "timed out" in detail.lower() or "timeout" in detail.lower()
+        code = "Timeout" if timeout else "NetworkError"
+        return TransientError(f"{where}: {code}: {detail}", code=code)
+    if isinstance(inner, ValueError):  # an answer that is not JSON: a gateway's error page
+        return TransientError(f"{where}: unreadable answer ({name})", code="MalformedResponse")
+    if _is_credentials_error(inner):
+        return PermanentError(f"{where}: no usable credentials ({name})", code="InvalidCredentials")
+    return PermanentError(f"{where}: {name}: {detail}", code=name)
+
+
+def _classify_tea(
+    exc: Any, where: str, job_id: str | None, secrets: frozenset[str]
+) -> HighlightsError:
+    code = str(exc.code) if exc.code not in (None, "", "None") else ""
+    raw_status = getattr(exc, "status_code", None) or getattr(exc, "statusCode", None)
+    status = int(str(raw_status)) if str(raw_status).isdigit() else None
+    server_message = _clean(str(exc.message or ""), secrets)
+    label = code or (f"HTTP{status}" if status else "Unknown")
+    message = f"{where}: {label}" + (f" (HTTP {status})" if status else "") + f": {server_message}"
+    if job_id is not None and _means_not_found(code, status, server_message):
+        return NotFound(f"no batch job {job_id!r} ({label})")
+    if code.startswith(_TRANSIENT_PREFIXES):
+        return TransientError(message, code=code)
+    if code.startswith(_PERMANENT_PREFIXES):
+        return PermanentError(message, code=code)
+    if status is not None and (status >= 500 or status == 429):
+        return TransientError(message, code=label)
+    return PermanentError(message, code=label)
+
+
+def _means_not_found(code: str, status: int | None, message: str) -> bool:
+    if code.startswith(_NEVER_NOT_FOUND):
+        return False
+    if _NOT_FOUND_CODE.search(code) or code in ("InvalidJobId", "JobNotExist"):
+        return True
+    if code.startswith("InvalidParameter") and "jobid" in message.replace(" ", "").lower():
+        return True
+    return status == 404 and not code.startswith(_TRANSIENT_PREFIXES)
+
+
+def _is_credentials_error(exc: BaseException) -> bool:
+    return "credential" in type(exc).__name__.lower()
+
+
+def _clean(text: str, secrets: frozenset[str]) -> str:
+    """Drop query strings from URLs (they can carry signed parameters) and known secrets."""
+    text = _QUERY_STRING.sub("?…", text)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return text[:500]
+
+
+# -- answers ----------------------------------------------------------------------------------------
+
+
+def job_status(job_id: str, job: Any) -> JobStatus:
+    """JobStatus from the SDK's EditingBatchJob model (or anything with the same attributes)."""
+    raw_status = str(getattr(job, "status", "") or "")
+    status = cast(BatchState, raw_status if raw_status in _BATCH_STATES else "Processing")
+    error_code, error_message = parse_extend(getattr(job, "extend", None))
+    sub_jobs = tuple(
+        _sub_job(index, sub)
+        for index, sub in enumerate(getattr(job, "sub_job_list", None) or (), start=1)
+    )
+    extra: dict[str, Any] = {}
+    for name, attr in (("JobType", "job_type"), ("ModifiedTime", "modified_time")):
+        value = getattr(job, attr, None)
+        if value is not None:
+            extra[name] = value
+    if raw_status != status:
+        extra["RawStatus"] = raw_status
+    return JobStatus(
+        job_id=str(getattr(job, "job_id", None) or job_id),
+        status=status,
+        sub_jobs=sub_jobs,
+        error_code=error_code,
+        error_message=error_message,
+        create_time=getattr(job, "create_time", None),
+        complete_time=getattr(job, "complete_time", None),
+        extra=extra,
+    )
+
+
+def parse_extend(extend: Any) -> tuple[str | None, str | None]:
+    """(ErrorCode, ErrorMessage) from `Extend`, a JSON string; (None, None) if absent or invalid."""
+    data = extend
+    if isinstance(extend, (str, bytes)):
+        try:
+            data = json.loads(extend)
+        except ValueError:
+            return None, None
+    if not isinstance(data, dict):
+        return None, None
+    code, message = data.get("ErrorCode"), data.get("ErrorMessage")
+    return (str(code) if code else None), (str(message) if message else None)
+
+
+def _sub_job(index: int, sub: Any) -> SubJob:
+    raw = str(getattr(sub, "status", "") or "")
+    status = cast(SubJobState, raw if raw in _SUB_JOB_STATES else "Processing")
+    return SubJob(
+        index=index,
+        status=status,
+        job_id=getattr(sub, "job_id", None),
+        media_id=getattr(sub, "media_id", None),
+        media_url=getattr(sub, "media_url", None),
+        duration=_float(getattr(sub, "duration", None)),
+        error_code=getattr(sub, "error_code", None) or None,
+        error_message=getattr(sub, "error_message", None) or None,
+    )
+
+
+def _float(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,412 @@
+"""An OSS bucket as an ObjectStore, through oss2.
+
+oss2 is imported when an `OssStore` is constructed, never when this module is: importing oss2
+costs about a quarter of a second, which a cold start that never touches OSS should not pay.
+
+Behaviour, matching LocalStore's contract (tests/contract/store_contract.py):
+
+- create-only writes send `x-oss-forbid-overwrite: true`; OSS answers 409 `FileAlreadyExists`,
+  raised as AlreadyExists. A create-only write retried after a lost answer may find its own object:
+  if the object there has the MD5 of the data we sent, the write is reported as done;
+- 404 `NoSuchKey` (or a body-less 404 to a HEAD) is NotFound; `NoSuchBucket` is a PermanentError;
+- listing is lazy, one `ListObjects` page (`marker`, `max-keys`) at a time, in UTF-8 byte order;
+  zero-byte "folder" markers (keys ending in `/`, as the console creates) are skipped;
+- etags are upper case without quotes; times are UNIX seconds;
+- network errors, timeouts, 5xx (including 503 throttling), 429 and `RequestTimeout` are retried
+  with backoff, at most `max_attempts` calls in all; anything else is a PermanentError.
+
+Keys are refused with UnsafeKey when OSS would refuse them or they cannot be listed back: empty,
+starting with `/` or `\\`, ending with `/`, containing NUL, not UTF-8, or over 1023 bytes.
+
+Credentials come from the arguments or from `ALIBABA_CLOUD_ACCESS_KEY_ID`,
+`ALIBABA_CLOUD_ACCESS_KEY_SECRET` and `ALIBABA_CLOUD_SECURITY_TOKEN` (what Function Compute sets):
+`oss2.StsAuth` with a token, `oss2.Auth` without. The secret and the token never appear in our
+messages, and are masked in oss2's own log records (oss2 logs request headers at DEBUG level and
+error details, which can echo signed headers, at INFO level).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import logging
+import os
+import random
+import re
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+from urllib.parse import urlsplit
+
+from highlights.ports import (
+    AlreadyExists,
+    HighlightsError,
+    NotFound,
+    PermanentError,
+    StoredObject,
+    TransientError,
+    UnsafeKey,
+)
+from highlights.retry import DEFAULT_BASE, DEFAULT_CAP, retry
+
+MAX_KEY_BYTES = 1023
+MAX_PAGE_SIZE = 1000  # OSS's limit for max-keys
+DEFAULT_TIMEOUT = 10.0  # seconds; oss2 uses one figure for connecting and for each read
+ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
+
+_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_TRANSIENT_CODES = frozenset({"RequestTimeout", "ServiceUnavailable", "SlowDown", "InternalError"})
+_OSS2_LOGGERS = ("oss2", "oss2.api", "oss2.http", "oss2.auth", "oss2.models", "oss2.utils")
+
+Credentials = tuple[str, str, "str | None"]
+
+
+# -- configuration ----------------------------------------------------------------------------------
+
+
+def oss_endpoint(region: str, *, endpoint: str | None = None, internal: bool = False) -> str:
+    """The endpoint URL to use.
+
+    An explicit `endpoint` wins: a URL (`http://127.0.0.1:9000`) is kept as scheme and host, a bare
+    host name gets `https://` (oss2 would default to plain http). Otherwise the region's public
+    endpoint, or its internal one (`oss-<region>-internal.aliyuncs.com`, free traffic from Function
+    Compute in the same region) when `internal`.
+    """
+    if endpoint is not None and endpoint.strip():
+        value = endpoint.strip()
+        if "://" not in value:
+            value = "https://" + value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not an OSS endpoint: {endpoint!r}")
+        return f"{parts.scheme}://{parts.netloc}"
+    if not _REGION.fullmatch(region or ""):
+        raise ValueError(f"not a region id: {region!r}")
+    return f"https://oss-{region}{'-internal' if internal else ''}.aliyuncs.com"
+
+
+def credentials_from_env(environ: dict[str, str] | None = None) -> Credentials | None:
+    """(key id, secret, token or None) from the standard variables, or None when not set."""
+    env = os.environ if environ is None else environ
+    key_id, secret = env.get(ENV_KEY_ID, "").strip(), env.get(ENV_KEY_SECRET, "").strip()
+    if not key_id or not secret:
+        return None
+    return key_id, secret, env.get(ENV_TOKEN, "").strip() or None
+
+
+def check_key(key: str) -> str:
+    """The key, or UnsafeKey if OSS would refuse it or it could not be listed back."""
+    if not isinstance(key, str) or not key:
+        raise UnsafeKey(f"empty or non-string key: {key!r}")
+    if key.startswith(("/", "\\")) or key.endswith("/"):
+        raise UnsafeKey(f"key starts with '/' or '\\' or ends with '/': {key!r}")
+    if "\x00" in key:
+        raise UnsafeKey(f"key contains NUL: {key!r}")
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise UnsafeKey(f"key is not valid UTF-8: {key!r}") from None
+    if size > MAX_KEY_BYTES:
+        raise UnsafeKey(f"key longer than {MAX_KEY_BYTES} bytes: {key[:80]!r}…")
+    return key
+
+
+# -- secrets out of messages and logs ---------------------------------------------------------------
+
+
+def redact(text: str, secrets: set[str] | frozenset[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+class _RedactSecrets(logging.Filter):
+    """Masks known secret values in the records of the loggers it is attached to."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            masked = redact(message, self.secrets)
+            if masked != message:
+                record.msg, record.args = masked, None
+        return True
+
+
+_LOG_FILTER = _RedactSecrets()
+
+
+def _guard_oss2_logs(*secrets: str | None) -> None:
+    _LOG_FILTER.secrets.update(s for s in secrets if s)
+    for name in _OSS2_LOGGERS:
+        log = logging.getLogger(name)
+        if _LOG_FILTER not in log.filters:
+            log.addFilter(_LOG_FILTER)
+
+
+# -- the store --------------------------------------------------------------------------------------
+
+
+class OssStore:
+    """ObjectStore over one OSS bucket. Thread-safe (oss2's Bucket and Session are)."""
+
+    def __init__(
+        self,
+        bucket: str,
+        *,
+        region: str,
+        endpoint: str | None = None,
+        internal: bool = False,
+        credentials: Credentials | None = None,
+        max_attempts: int = 3,
+        timeout: float = DEFAULT_TIMEOUT,
+        backoff_base: float = DEFAULT_BASE,
+        backoff_cap: float = DEFAULT_CAP,
+        sleep: Callable[[float], object] = time.sleep,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        if timeout <= 0:
+            raise ValueError("timeout must be positive")
+        self.bucket = bucket
+        self.region = region
+        self.endpoint = oss_endpoint(region, endpoint=endpoint, internal=internal)
+        creds = credentials if credentials is not None else credentials_from_env()
+        if creds is None or not creds[0] or not creds[1]:
+            raise PermanentError(
+                f"no OSS credentials: pass them or set {ENV_KEY_ID} and {ENV_KEY_SECRET}",
+                code="InvalidCredentials",
+            )
+        key_id, secret, token = creds
+        self.uses_sts = bool(token)
+        self._secrets = frozenset(s for s in (secret, token) if s)
+        self._max_attempts = max_attempts
+        self._backoff = (backoff_base, backoff_cap)
+        self._sleep = sleep
+        self._rng = rng
+
+        import oss2  # deferred: see the module docstring
+        import requests
+        import urllib3
+
+        self._oss2: Any = oss2
+        # Errors raised while a response body streams in (after oss2 returned it).
+        self._stream_errors: tuple[type[BaseException], ...] = (
+            requests.RequestException,
+            urllib3.exceptions.HTTPError,
+            OSError,
+        )
+        _guard_oss2_logs(secret, token)
+        auth = oss2.StsAuth(key_id, secret, token) if token else oss2.Auth(key_id, secret)
+        try:
+            self._bucket: Any = oss2.Bucket(
+                auth, self.endpoint, bucket, connect_timeout=timeout, region=region
+            )
+        except oss2.exceptions.ClientError as exc:  # an invalid bucket name or endpoint
+            raise ValueError(
+                f"invalid OSS bucket {bucket!r} or endpoint {self.endpoint!r}"
+            ) from exc
+
+    def __repr__(self) -> str:
+        return f"OssStore(bucket={self.bucket!r}, endpoint={self.endpoint!r})"
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def get(self, key: str) -> bytes:
+        check_key(key)
+        return self._call(lambda: self._bucket.get_object(key).read(), "get", key)
+
+    def head(self, key: str) -> StoredObject:
+        check_key(key)
+        result = self._call(lambda: self._bucket.head_object(key), "head", key)
+        return StoredObject(
+            key=key,
+            size=int(result.content_length or 0),
+            etag=_etag(result.etag),
+            last_modified=float(result.last_modified or 0),
+        )
+
+    def exists(self, key: str) -> bool:
+        try:
+            self.head(key)
+        except NotFound:
+            return False
+        return True
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def put(
+        self, key: str, data: bytes, *, create_only: bool = False, content_type: str | None = None
+    ) -> StoredObject:
+        check_key(key)
+        data = bytes(data)
+        headers = {}
+        if create_only:
+            headers["x-oss-forbid-overwrite"] = "true"
+        if content_type:
+            headers["Content-Type"] = content_type
+        calls = 0
+
+        def attempt() -> Any:
+            nonlocal calls
+            calls += 1
+            return self._bucket.put_object(key, data, headers=headers)
+
+        try:
+            result = self._call(attempt, "put", key, create_only=create_only)
+        except AlreadyExists:
+            # An earlier attempt may have written the object and lost the answer.
+            if calls > 1:
+                found = self._head_or_none(key)
+                if found is not None and found.etag == _md5(data) and found.size == len(data):
+                    return found
+            raise
+        return StoredObject(
+            key=key,
+            size=len(data),
+            etag=_etag(result.etag) or _md5(data),
+            last_modified=_http_date(result.headers.get("Date")),
+        )
+
+    def _head_or_none(self, key: str) -> StoredObject | None:
+        try:
+            return self.head(key)
+        except NotFound:
+            return None
+
+    def delete(self, key: str) -> None:
+        check_key(key)
+        try:
+            self._call(lambda: self._bucket.delete_object(key), "delete", key)
+        except NotFound:
+            return
+
+    # -- listing ----------------------------------------------------------------------------------
+
+    def list(
+        self, prefix: str = "", *, start_after: str = "", page_size: int = 1000
+    ) -> Iterator[StoredObject]:
+        """Keys starting with prefix and greater than start_after, in UTF-8 byte order, lazily.
+
+        One ListObjects call per page of `page_size` keys (at most 1000, OSS's limit); each page
+        is retried on its own.
+        """
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        return self._list(prefix, start_after, min(page_size, MAX_PAGE_SIZE))
+
+    def _list(self, prefix: str, start_after: str, page_size: int) -> Iterator[StoredObject]:
+        if not _utf8(prefix) or not _utf8(start_after):
+            return
+        marker = start_after
+        while True:
+            page = self._list_page(prefix, marker, page_size)
+            for info in page.object_list:
+                if info.key.endswith("/") and not info.size:
+                    continue  # a console "folder" marker, not an object
+                yield StoredObject(
+                    key=info.key,
+                    size=int(info.size),
+                    etag=_etag(info.etag),
+                    last_modified=float(info.last_modified),
+                )
+            if not page.is_truncated:
+                return
+            next_marker = page.next_marker or (page.object_list[-1].key if page.object_list else "")
+            if not next_marker or next_marker == marker:
+                raise PermanentError(
+                    f"OSS list {prefix!r}: the listing did not advance past {marker!r}",
+                    code="InvalidListing",
+                )
+            marker = next_marker
+
+    def _list_page(self, prefix: str, marker: str, page_size: int) -> Any:
+        return self._call(
+            lambda: self._bucket.list_objects(prefix=prefix, marker=marker, max_keys=page_size),
+            "list",
+            prefix,
+        )
+
+    # -- errors -----------------------------------------------------------------------------------
+
+    def _call(
+        self, call: Callable[[], Any], op: str, key: str, *, create_only: bool = False
+    ) -> Any:
+        return retry(
+            call,
+            classify=lambda exc: self._classify(exc, op, key, create_only=create_only),
+            max_attempts=self._max_attempts,
+            base=self._backoff[0],
+            cap=self._backoff[1],
+            sleep=self._sleep,
+            rng=self._rng,
+            what=f"OSS {op}",
+        )
+
+    def _classify(
+        self, exc: BaseException, op: str, key: str, *, create_only: bool
+    ) -> HighlightsError | None:
+        """The port's error for what oss2 raised (None: not an OSS or network error)."""
+        errors = self._oss2.exceptions
+        where = f"OSS {op} {self.bucket}/{key}"
+        if isinstance(exc, errors.RequestError):
+            cause = exc.exception
+            timeout = "Timeout" in type(cause).__name__ or "timed out" in str(cause)
+            code = "Timeout" if timeout else "NetworkError"
+            return TransientError(f"{where}: {code} ({type(cause).__name__})", code=code)
+        if isinstance(exc, errors.InconsistentError):
+            return TransientError(f"{where}: CRC mismatch", code="InconsistentError")
+        if isinstance(exc, errors.OssError) and exc.status > 0:
+            status, code = int(exc.status), str(exc.code or "")
+            message = redact(
+                f"{where}: HTTP {status} {code or '-'}: {exc.message or ''}", self._secrets
+            )
+            message = message.rstrip(": ") + (
+                f" (request id {exc.request_id})" if exc.request_id else ""
+            )
+            if status == 404 and code in ("", "NoSuchKey"):
+                return NotFound(key)
+            if status == 409 and code == "FileAlreadyExists" and create_only:
+                return AlreadyExists(key)
+            if status >= 500 or status == 429 or code in _TRANSIENT_CODES:
+                return TransientError(message, code=code or f"HTTP{status}")
+            return PermanentError(message, code=code or f"HTTP{status}")
+        if isinstance(exc, errors.OssError):  # ClientError and other local refusals
+            return PermanentError(f"{where}: {type(exc).__name__}", code=type(exc).__name__)
+        if isinstance(exc, self._stream_errors):
+            return TransientError(
+                f"{where}: {type(exc).__name__} while reading", code="NetworkError"
+            )
+        return None
+
+
+def _etag(value: str | None) -> str:
+    return (value or "").strip('"').upper()
+
+
+def _md5(data: bytes) -> str:
+    return hashlib.md5(data, usedforsecurity=False).hexdigest().upper()
+
+
+def _http_date(value: str | None) -> float:
+    if value:
+        try:
+            return email.utils.parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError):
+            pass
+    return time.time()
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
