@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint system venv schema clean
+.PHONY: test demo lint system venv schema package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ test: system venv lint
 demo: system venv
 	$(VENV)/bin/highlights demo
 
+# What Function Compute runs (python3.10, manylinux x86_64), built without Docker; see infra/README.md.
+package: venv
+	bash scripts/package.sh
+
 schema: venv
 	$(VENV)/bin/highlights schema --write
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache build dist python

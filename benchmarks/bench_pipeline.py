@@ -19,12 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from highlights.jobs.accept import accept  # noqa: E402
-from highlights.jobs.identity import ManifestRef  # noqa: E402
-from highlights.jobs.pipeline import Pipeline  # noqa: E402
-from highlights.jobs.reconcile import reconcile  # noqa: E402
-from highlights.producers.fake import FakeProducer  # noqa: E402
-from highlights.storage.local import LocalStore  # noqa: E402
+from highlights.jobs.accept import accept
+from highlights.jobs.identity import ManifestRef
+from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.reconcile import reconcile
+from highlights.producers.fake import FakeProducer
+from highlights.storage.local import LocalStore
 
 URL = "https://films.oss-cn-shanghai.aliyuncs.com"
 MANIFEST = {
@@ -33,7 +33,12 @@ MANIFEST = {
         "SpeechTextArray": ["The city sleeps. A train crosses the bridge."],
         "SceneInfo": {"Scene": "MovieHighlights"},
     },
-    "OutputConfig": {"MediaURL": f"{URL}/out/h_{{index}}.mp4", "Count": 2, "Width": 720, "Height": 1280},
+    "OutputConfig": {
+        "MediaURL": f"{URL}/out/h_{{index}}.mp4",
+        "Count": 2,
+        "Width": 720,
+        "Height": 1280,
+    },
 }
 
 
@@ -60,7 +65,9 @@ def _write(path: Path, data: bytes) -> None:
 def bench_tick(root: Path, inflight: int, history: int) -> None:
     store = LocalStore(root / f"tick-{history}", bucket="films")
     now = 1_800_000_000.0
-    pipeline = Pipeline(store=store, producer=FakeProducer(), region="cn-shanghai", clock=lambda: now)
+    pipeline = Pipeline(
+        store=store, producer=FakeProducer(), region="cn-shanghai", clock=lambda: now
+    )
     # Written straight to the folder: building 100k jobs through the use cases would take minutes.
     for i in range(inflight):
         _write(store.root / pipeline.layout.inflight(f"job-{i:06d}", now + 60 + i % 500), b"{}")

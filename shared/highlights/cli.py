@@ -52,12 +52,16 @@ def _parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="a job's record and result (JOB id or MANIFEST file)")
     status.add_argument("target", nargs="?", metavar="JOB|MANIFEST")
-    status.add_argument("--bucket", type=Path, help=bucket_help)
+    status.add_argument("--bucket", type=Path, help=bucket_help + "; oss:// works too")
     status.set_defaults(handler=_status)
 
     jobs = sub.add_parser("jobs", help="every job in the bucket and its state")
     jobs.add_argument("--bucket", type=Path, help=bucket_help)
     jobs.set_defaults(handler=_jobs)
+
+    dead = sub.add_parser("dead-letters", help="events Function Compute gave up on")
+    dead.add_argument("--bucket", type=Path, help="a folder bucket (default: HIGHLIGHTS_STORE)")
+    dead.set_defaults(handler=_dead_letters)
 
     retry = sub.add_parser("retry", help="run a failed, partial or timed-out job again")
     retry.add_argument("job", metavar="JOB")
@@ -104,16 +108,32 @@ def _serve(args: argparse.Namespace) -> int:
     )
 
 
+def _view(args: argparse.Namespace) -> Path | None:
+    """A folder given or configured, or None: the OSS bucket HIGHLIGHTS_STORE names."""
+    import os
+
+    if args.bucket is not None:
+        return args.bucket
+    store = os.environ.get("HIGHLIGHTS_STORE", "")
+    return None if store.startswith("oss://") else Path(store or "bucket")
+
+
 def _status(args: argparse.Namespace) -> int:
     from highlights.local.commands import status
 
-    return status(_bucket(args), args.target)
+    return status(_view(args), args.target)
 
 
 def _jobs(args: argparse.Namespace) -> int:
     from highlights.local.commands import jobs
 
-    return jobs(_bucket(args))
+    return jobs(_view(args))
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    from highlights.local.commands import dead_letters
+
+    return dead_letters(_view(args))
 
 
 def _retry(args: argparse.Namespace) -> int:

@@ -10,6 +10,53 @@ from typing import Literal
 
 from highlights.manifest.vocabulary import REGIONS
 
+# Every setting the code reads, with its default: the deployment interface, documented in the README.
+REQUIRED_SETTINGS: dict[str, str] = {
+    "HIGHLIGHTS_STORE": "oss://<bucket>, or a folder that stands for the bucket",
+}
+OPTIONAL_SETTINGS: dict[str, tuple[str, str]] = {
+    "HIGHLIGHTS_PRODUCER": (
+        "ice for oss://, local for a folder",
+        "ice or local (the ffmpeg engine)",
+    ),
+    "HIGHLIGHTS_REGION": (
+        "FC_REGION; cn-shanghai locally",
+        "the region jobs run in; OSS URLs must be in it",
+    ),
+    "HIGHLIGHTS_INBOX_PREFIX": (
+        "manifests/",
+        "where manifests are dropped (the OSS trigger's prefix)",
+    ),
+    "HIGHLIGHTS_STATE_PREFIX": (".highlights/", "job records, in-flight markers, rejections"),
+    "HIGHLIGHTS_CALLBACK_URL": (
+        "none: no callbacks, the timer polls",
+        "the callback function's URL",
+    ),
+    "HIGHLIGHTS_CALLBACK_KEYS": ("none", "comma-separated: the first signs, all verify (rotation)"),
+    "HIGHLIGHTS_ICE_ENDPOINT": ("ice.<region>.aliyuncs.com", "a host (ice-vpc.…) or URL override"),
+    "HIGHLIGHTS_OSS_ENDPOINT": ("oss-<region>.aliyuncs.com", "a host or URL override"),
+    "HIGHLIGHTS_OSS_INTERNAL": (
+        "false",
+        "use oss-<region>-internal (Function Compute, same region)",
+    ),
+    "HIGHLIGHTS_MAX_JOB_AGE": ("24h", "a job with no outcome after this is TIMED_OUT"),
+    "HIGHLIGHTS_FFMPEG": ("ffmpeg on PATH", "local engine: the ffmpeg binary"),
+    "HIGHLIGHTS_FFPROBE": ("ffprobe on PATH", "local engine: the ffprobe binary"),
+    "HIGHLIGHTS_ESPEAK": ("espeak-ng on PATH", "local engine: the speech synthesizer"),
+    "HIGHLIGHTS_TTS": (
+        "piper when installed, else espeak-ng",
+        "local engine: speech engine choice",
+    ),
+    "HIGHLIGHTS_PIPER_MODEL": ("the installed voice package", "local engine: a Piper .onnx voice"),
+}
+# Set by Function Compute itself (credentials of the function's role, and its region).
+PLATFORM_SETTINGS: tuple[str, ...] = (
+    "FC_REGION",
+    "ALIBABA_CLOUD_ACCESS_KEY_ID",
+    "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+    "ALIBABA_CLOUD_SECURITY_TOKEN",
+)
+
 
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""

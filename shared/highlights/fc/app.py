@@ -189,4 +189,20 @@ def reconcile(event: Any, context: Any = None) -> dict[str, Any]:
     return {"trigger_time": trigger.get("triggerTime"), **summary}
 
 
-__all__ = ["NotFound", "callback", "pipeline", "reconcile", "reset", "settings", "submit"]
+# ---------------------------------------------------------------- dead letters
+
+
+def dead_letter(event: Any, context: Any = None) -> dict[str, Any]:
+    """The `onFailure` destination of the asynchronous functions: an event Function Compute gave up
+    on is kept in the bucket, where a person (and `highlights dead-letters`) will see it."""
+    logger.append_keys(request_id=_request_id(context))
+    raw = event if isinstance(event, bytes) else json.dumps(event).encode()
+    p = pipeline()
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    key = f"{p.layout.dead_letters}{stamp}-{hashlib.sha256(raw).hexdigest()[:12]}.json"
+    p.store.put(key, raw)
+    log.error("an event ran out of retries; kept at %s", key)
+    return {"kept": key}
+
+
+__all__ = ["NotFound", "callback", "dead_letter", "pipeline", "reconcile", "reset", "settings", "submit"]

@@ -71,6 +71,10 @@ class BucketLayout:
         return f"{self.state}rejected/{manifest_key}.errors.json"
 
     @property
+    def dead_letters(self) -> str:
+        return f"{self.state}dead-letters/"
+
+    @property
     def cursor(self) -> str:
         return f"{self.state}cursor/inbox.json"
 

@@ -161,41 +161,66 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%H:%M:%S")
 
 
-def status(bucket: Path, target: str | None, *, out: TextIO = sys.stdout) -> int:
-    platform = LocalPlatform(bucket)
-    pipeline = platform.pipeline
+def _bucket_view(bucket: Path | None) -> tuple[Pipeline, Path | None]:
+    """The bucket's records for reading: a folder, or the OSS bucket the settings name.
+    No producer is contacted, so this works without ICE or the local engine."""
+    from highlights.config import Settings
+    from highlights.jobs.layout import BucketLayout
+    from highlights.producers.fake import FakeProducer
+    from highlights.storage.local import LocalStore
+    from highlights.wiring import build_store
+
+    if bucket is not None:
+        store = LocalStore(bucket)
+        return Pipeline(store=store, producer=FakeProducer(), layout=BucketLayout()), store.root
+    settings = Settings.from_env()
+    store = build_store(settings)
+    root = Path(settings.store) if settings.bucket is None else None
+    return Pipeline(store=store, producer=FakeProducer(), layout=settings.layout()), root
+
+
+def status(bucket: Path | None, target: str | None, *, out: TextIO = sys.stdout) -> int:
     if target is None:
         return jobs(bucket, out=out)
+    pipeline, root = _bucket_view(bucket)
     job_id = target
-    candidate = Path(target)
     key = None
-    if candidate.is_file() and candidate.resolve().is_relative_to(platform.root):
-        key = candidate.resolve().relative_to(platform.root).as_posix()
+    candidate = Path(target)
+    if (
+        root is not None
+        and candidate.is_file()
+        and candidate.resolve().is_relative_to(root.resolve())
+    ):
+        key = candidate.resolve().relative_to(root.resolve()).as_posix()
     elif pipeline.layout.is_manifest(target):
         key = target
     if key is not None:
-        head = platform.store.head(key)
-        job_id = job_id_for(ManifestRef(platform.store.bucket, key, head.etag))
+        head = pipeline.store.head(key)
+        job_id = job_id_for(ManifestRef(pipeline.store.bucket, key, head.etag))
     try:
         record = pipeline.records.load(job_id)
     except NotFound:
-        print(f"no job {job_id} in {platform.root}", file=sys.stderr)
+        print(f"no job {job_id} in {pipeline.store.bucket}", file=sys.stderr)
         return 1
     print(json.dumps(record.model_dump(mode="json"), indent=2), file=out)
-    if record.state.terminal:
-        report(platform, record, out=out)
+    if record.result_key:
+        where = (
+            root / record.result_key
+            if root is not None
+            else f"oss://{pipeline.store.bucket}/{record.result_key}"
+        )
+        print(f"result: {where}", file=out)
     return 0
 
 
-def jobs(bucket: Path, *, out: TextIO = sys.stdout) -> int:
-    platform = LocalPlatform(bucket)
-    pipeline = platform.pipeline
+def jobs(bucket: Path | None, *, out: TextIO = sys.stdout) -> int:
+    pipeline, _ = _bucket_view(bucket)
     rows = []
-    for obj in platform.store.list(pipeline.layout.records_prefix):
-        record = JobRecord.model_validate_json(platform.store.get(obj.key))
+    for obj in pipeline.store.list(pipeline.layout.records_prefix):
+        record = JobRecord.model_validate_json(pipeline.store.get(obj.key))
         rows.append((record.updated_at, record))
     if not rows:
-        print(f"no jobs yet in {platform.root}", file=out)
+        print(f"no jobs yet in {pipeline.store.bucket}", file=out)
         return 0
     print(f"{'JOB':<44} {'STATE':<10} {'UPDATED (UTC)':<20} MANIFEST", file=out)
     for updated, record in sorted(rows, key=lambda row: row[0]):
@@ -204,6 +229,27 @@ def jobs(bucket: Path, *, out: TextIO = sys.stdout) -> int:
             f"{record.job_id:<44} {record.state.value:<10} {when:<20} {record.manifest.key}",
             file=out,
         )
+    return 0
+
+
+def dead_letters(bucket: Path | None, *, out: TextIO = sys.stdout) -> int:
+    """Events Function Compute gave up on (the deadletter function keeps them in the bucket)."""
+    pipeline, _ = _bucket_view(bucket)
+    found = 0
+    for obj in pipeline.store.list(pipeline.layout.dead_letters):
+        found += 1
+        try:
+            event = json.loads(pipeline.store.get(obj.key))
+        except ValueError:
+            event = {}
+        condition = (
+            (event.get("requestContext") or {}).get("condition")
+            if isinstance(event, dict)
+            else None
+        )
+        print(f"{obj.key}  {obj.size} bytes  {condition or ''}".rstrip(), file=out)
+    if not found:
+        print("no dead letters", file=out)
     return 0
 
 
