@@ -221,3 +221,18 @@ def test_logs_are_json_lines_with_ids_and_no_secrets(pipeline: Pipeline) -> None
     assert all(line.get("request_id") == "fc-request-1" for line in lines)
     text = json.dumps(lines)
     assert "NewKey2026a" not in text and "OldKey2025b" not in text
+
+
+def test_dead_letters_are_kept_in_the_bucket_and_listed(pipeline: Pipeline) -> None:
+    import io
+
+    from functions.deadletter.index import handler as dead_letter_handler
+    from highlights.local.commands import dead_letters
+
+    event = json.dumps({"requestContext": {"condition": "RetriesExhausted"}, "requestPayload": "{}"}).encode()
+    kept = dead_letter_handler(event, Context())["kept"]
+    assert kept.startswith(".highlights/dead-letters/") and not pipeline.layout.would_trigger(kept)
+    assert pipeline.store.get(kept) == event
+    out = io.StringIO()
+    dead_letters(pipeline.store.root, out=out)  # type: ignore[attr-defined]
+    assert "RetriesExhausted" in out.getvalue()
