@@ -18,7 +18,7 @@ from highlights.fc import callback as cb
 from highlights.fc.events import DirectSubmit, EventError, ObjectCreated, decode, submit_events
 from highlights.jobs.identity import ManifestRef
 from highlights.jobs.pipeline import Pipeline
-from highlights.ports import AlreadyExists, NotFound, TransientError
+from highlights.ports import AlreadyExists, TransientError
 
 logger = Logger(service="highlights")
 log = logging.getLogger("highlights.fc")
@@ -205,4 +205,4 @@ def dead_letter(event: Any, context: Any = None) -> dict[str, Any]:
     return {"kept": key}
 
 
-__all__ = ["NotFound", "callback", "dead_letter", "pipeline", "reconcile", "reset", "settings", "submit"]
+__all__ = ["callback", "dead_letter", "pipeline", "reconcile", "reset", "settings", "submit"]
