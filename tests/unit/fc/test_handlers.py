@@ -229,7 +229,9 @@ def test_dead_letters_are_kept_in_the_bucket_and_listed(pipeline: Pipeline) -> N
     from functions.deadletter.index import handler as dead_letter_handler
     from highlights.local.commands import dead_letters
 
-    event = json.dumps({"requestContext": {"condition": "RetriesExhausted"}, "requestPayload": "{}"}).encode()
+    event = json.dumps(
+        {"requestContext": {"condition": "RetriesExhausted"}, "requestPayload": "{}"}
+    ).encode()
     kept = dead_letter_handler(event, Context())["kept"]
     assert kept.startswith(".highlights/dead-letters/") and not pipeline.layout.would_trigger(kept)
     assert pipeline.store.get(kept) == event
