@@ -32,7 +32,7 @@ MANIFEST = {
 
 
 def quick_render(
-    job_id: str, request: SubmitRequest, store: LocalStore, work: Path, progress: Any
+    job_id: str, request: SubmitRequest, store: LocalStore, work: Path, progress: Any, **_: Any
 ) -> RenderOutcome:
     progress(0.5, "rendering")
     store.put("out/h_1.mp4", b"not really a video")
@@ -101,7 +101,7 @@ def test_jobs_status_and_retry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     manifest.write_text(json.dumps(MANIFEST))
     bucket = tmp_path / "bucket"
 
-    def failing(*args: Any) -> RenderOutcome:
+    def failing(*args: Any, **kwargs: Any) -> RenderOutcome:
         return RenderOutcome(
             outputs=[OutputResult(1, False, error_code="NoMatch", error_message="x")]
         )

@@ -8,6 +8,7 @@ renamed into place whole, so a restart leaves neither half-written nor duplicate
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -246,7 +247,7 @@ class LocalProducer:
 
         work = self.store.path_for(f"{self._prefix}work/{job_id}")
         work.mkdir(parents=True, exist_ok=True)
-        renderer = self._renderer or _default_renderer()
+        renderer = self._renderer or functools.partial(_default_renderer(), region=self.region)
         outcome = renderer(job_id, request, self.store, work, progress)
         failed = outcome.error_code is not None or not any(o.ok for o in outcome.outputs)
         state = self._update(
