@@ -1,0 +1,108 @@
+"""Media references of a manifest to files of the folder store.
+
+A reference is an OSS URL in the store's region (any bucket name: the folder stands for the
+bucket), ``oss://<bucket>/<key>``, a plain relative key, or a 32-hex media ID, which names the one
+file directly under ``media/`` whose name starts with the ID (``media/<id>.mp4``). Images are
+ordinary media here: the planner shows them as stills.
+
+Every path goes through ``LocalStore.path_for``, which refuses keys that would leave the store's
+root (``..``, absolute keys, symlinks pointing out), so a manifest cannot make the engine read
+anything outside the folder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from highlights.manifest.references import MEDIA_ID, placeholder_in
+from highlights.ports import PermanentError, UnsafeKey
+from highlights.storage.local import LocalStore
+from highlights.storage.urls import MEDIA_LIBRARY, media_id_key
+
+KeyForUrl = Callable[[str], str | None]
+
+NOT_FOUND = "InvalidMedia.NotFound"
+OUTSIDE_BUCKET = "InvalidMedia.OutsideBucket"
+AMBIGUOUS = "InvalidMedia.Ambiguous"
+UNSUPPORTED = "InvalidMedia.Unsupported"
+
+# Files that sit beside a video under the same ID without being the medium itself.
+_COMPANION_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt", ".json", ".txt", ".contact.png")
+
+
+class MediaError(PermanentError):
+    """A media reference that cannot be used; ``code`` is ICE-style (``InvalidMedia.NotFound``)."""
+
+    def __init__(self, code: str, message: str, *, reference: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.reference = reference
+
+
+def resolve_key(reference: str, store: LocalStore, key_for_url: KeyForUrl) -> str:
+    """The store key of an existing file that ``reference`` names, or ``MediaError``."""
+    reference = reference.strip()
+    placeholder = placeholder_in(reference)
+    if placeholder:
+        raise MediaError(
+            NOT_FOUND,
+            f"{reference!r} holds the documentation placeholder {placeholder!r}",
+            reference=reference,
+        )
+    if MEDIA_ID.match(reference):
+        return _media_id(reference, store)
+    key = key_for_url(reference)
+    if key is None:
+        raise MediaError(
+            OUTSIDE_BUCKET,
+            f"{reference!r} is not in this store: an OSS URL in the configured region, "
+            "oss://<bucket>/<key>, a relative key or a media ID is needed",
+            reference=reference,
+        )
+    path = _path(store, key, reference)
+    if not path.is_file():
+        raise MediaError(NOT_FOUND, f"{reference!r}: no file at {key!r}", reference=reference)
+    return key
+
+
+def resolve(reference: str, store: LocalStore, key_for_url: KeyForUrl) -> Path:
+    """The file (inside the store's root) that ``reference`` names, or ``MediaError``."""
+    key = resolve_key(reference, store, key_for_url)
+    return _path(store, key, reference)
+
+
+def _path(store: LocalStore, key: str, reference: str) -> Path:
+    try:
+        return store.path_for(key)
+    except UnsafeKey as exc:
+        raise MediaError(
+            OUTSIDE_BUCKET, f"{reference!r} leads outside the store ({exc})", reference=reference
+        ) from None
+
+
+def _media_id(media_id: str, store: LocalStore) -> str:
+    prefix = media_id_key(media_id)
+    assert prefix is not None  # MEDIA_ID matched
+    found = [
+        o.key
+        for o in store.list(prefix)
+        # Directly under media/, and not a sidecar or note that shares the ID.
+        if "/" not in o.key[len(MEDIA_LIBRARY) :]
+        and not o.key.lower().endswith(_COMPANION_SUFFIXES)
+    ]
+    if not found:
+        raise MediaError(
+            NOT_FOUND,
+            f"media ID {media_id}: no file under {MEDIA_LIBRARY} whose name starts with it",
+            reference=media_id,
+        )
+    if len(found) > 1:
+        # Picking one silently could put the wrong film in the video.
+        raise MediaError(
+            AMBIGUOUS,
+            f"media ID {media_id} names several files: {', '.join(found[:5])}",
+            reference=media_id,
+        )
+    key = found[0]
+    _path(store, key, media_id)  # a symlink in media/ must not lead out either
+    return key
