@@ -58,6 +58,22 @@ PLATFORM_SETTINGS: tuple[str, ...] = (
 )
 
 
+ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
+Credentials = tuple[str, str, "str | None"]
+
+
+def credentials_from_env(environ: Mapping[str, str] | None = None) -> Credentials | None:
+    """(key id, secret, STS token or None) from the standard variables Function Compute sets for the
+    function's role, or None when they are not set."""
+    env = os.environ if environ is None else environ
+    key_id, secret = env.get(ENV_KEY_ID, "").strip(), env.get(ENV_KEY_SECRET, "").strip()
+    if not key_id or not secret:
+        return None
+    return key_id, secret, env.get(ENV_TOKEN, "").strip() or None
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 

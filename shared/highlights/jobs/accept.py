@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from highlights.jobs.identity import ManifestRef, client_token_for, job_id_for
 from highlights.jobs.pipeline import Pipeline
-from highlights.jobs.record import JobError, JobRecord, StaleRecord
+from highlights.jobs.record import JobError, JobRecord
 from highlights.jobs.states import JobState
 from highlights.manifest import validate_manifest
 from highlights.manifest.problems import Problem
@@ -112,18 +112,7 @@ def submit(pipeline: Pipeline, record: JobRecord) -> JobRecord:
             record, JobState.FAILED, error=JobError(code=exc.code, message=exc.message)
         )
     log.info("job submitted", extra={**fields, "ice_job_id": ice_job_id})
-    now = pipeline.clock()
-    marker = pipeline.put_marker(record.manifest.ref(), record.job_id, now + pipeline.poll_first)
-    try:
-        saved = pipeline.records.save(
-            record.moved(JobState.SUBMITTED, now, ice_job_id=ice_job_id, marker=marker)
-        )
-    except StaleRecord as stale:
-        pipeline.store.delete(marker)
-        return stale.current
-    if record.marker and record.marker != marker:
-        pipeline.store.delete(record.marker)
-    return saved
+    return pipeline.advance(record, JobState.SUBMITTED, pipeline.poll_first, ice_job_id=ice_job_id)
 
 
 def _reject(pipeline: Pipeline, record: JobRecord, path: str, message: str) -> JobRecord:

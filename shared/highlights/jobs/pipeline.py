@@ -85,17 +85,19 @@ class Pipeline:
         self.store.put(key, json.dumps(body).encode())
         return key
 
-    def reschedule(
-        self, record: JobRecord, state: JobState, *, count_poll: bool = True
+    def reschedule(self, record: JobRecord, state: JobState) -> JobRecord:
+        """After a poll: the next one is due after the back-off for the polls made so far."""
+        return self.advance(record, state, self.poll_delay(record.polls), polls=record.polls + 1)
+
+    def advance(
+        self, record: JobRecord, state: JobState, delay: float, **changes: Any
     ) -> JobRecord:
-        """Move the job's marker to its next due time (marker first: never a job without one)."""
+        """Move the job to `state` with its marker due in `delay` seconds. The new marker goes first
+        (never a job without one); a record someone else moved further wins, and ours is dropped."""
         now = self.clock()
-        polls = record.polls + 1 if count_poll else record.polls
-        marker = self.put_marker(
-            record.manifest.ref(), record.job_id, now + self.poll_delay(record.polls)
-        )
+        marker = self.put_marker(record.manifest.ref(), record.job_id, now + delay)
         try:
-            saved = self.records.save(record.moved(state, now, polls=polls, marker=marker))
+            saved = self.records.save(record.moved(state, now, marker=marker, **changes))
         except StaleRecord as stale:
             self.store.delete(marker)
             return stale.current

@@ -153,18 +153,6 @@ EFFECTS: frozenset[str] = frozenset(
     ]
 )
 
-ALIGNMENTS: tuple[str, ...] = (
-    "TopLeft",
-    "TopCenter",
-    "TopRight",
-    "CenterLeft",
-    "CenterCenter",
-    "CenterRight",
-    "BottomLeft",
-    "BottomCenter",
-    "BottomRight",
-)
-
 
 def suggest(name: str, choices: frozenset[str] | tuple[str, ...] | list[str]) -> str | None:
     """The closest accepted name, compared case-insensitively, or None."""

@@ -44,7 +44,6 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
-import os
 import random
 import re
 import threading
@@ -53,6 +52,7 @@ from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
 
+from highlights.config import ENV_KEY_ID, ENV_KEY_SECRET, Credentials, credentials_from_env
 from highlights.ports import (
     BatchState,
     HighlightsError,
@@ -72,9 +72,6 @@ DEFAULT_BUDGET_SECONDS = 20.0
 MIN_ATTEMPT_TIMEOUT_MS = 100
 MAX_USER_DATA_BYTES = 512
 MAX_CLIENT_TOKEN = 64
-ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
-ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 
 SUBMIT = "SubmitBatchMediaProducingJob"
 GET = "GetBatchMediaProducingJob"
@@ -119,8 +116,6 @@ _HOST = re.compile(r"[A-Za-z0-9.-]+(?::\d{1,5})?")
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _QUERY_STRING = re.compile(r"\?[^\s'\"()]+")
 
-Credentials = tuple[str, str, "str | None"]
-
 
 class _Malformed(Exception):
     """ICE answered 200 without what the call needs."""
@@ -145,14 +140,6 @@ def ice_endpoint(region: str, endpoint: str | None = None) -> tuple[str, str]:
     if not _REGION.fullmatch(region or ""):
         raise ValueError(f"not a region id: {region!r}")
     return f"ice.{region}.aliyuncs.com", "https"
-
-
-def credentials_from_env(environ: dict[str, str] | None = None) -> Credentials | None:
-    env = os.environ if environ is None else environ
-    key_id, secret = env.get(ENV_KEY_ID, "").strip(), env.get(ENV_KEY_SECRET, "").strip()
-    if not key_id or not secret:
-        return None
-    return key_id, secret, env.get(ENV_TOKEN, "").strip() or None
 
 
 def user_data_json(request: SubmitRequest, notify_url: str | None) -> str | None:

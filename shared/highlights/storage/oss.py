@@ -30,7 +30,6 @@ from __future__ import annotations
 import email.utils
 import hashlib
 import logging
-import os
 import random
 import re
 import time
@@ -38,6 +37,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from highlights.config import ENV_KEY_ID, ENV_KEY_SECRET, Credentials, credentials_from_env
 from highlights.ports import (
     AlreadyExists,
     HighlightsError,
@@ -52,15 +52,10 @@ from highlights.retry import DEFAULT_BASE, DEFAULT_CAP, retry
 MAX_KEY_BYTES = 1023
 MAX_PAGE_SIZE = 1000  # OSS's limit for max-keys
 DEFAULT_TIMEOUT = 10.0  # seconds; oss2 uses one figure for connecting and for each read
-ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
-ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
 
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _TRANSIENT_CODES = frozenset({"RequestTimeout", "ServiceUnavailable", "SlowDown", "InternalError"})
 _OSS2_LOGGERS = ("oss2", "oss2.api", "oss2.http", "oss2.auth", "oss2.models", "oss2.utils")
-
-Credentials = tuple[str, str, "str | None"]
 
 
 # -- configuration ----------------------------------------------------------------------------------
@@ -85,15 +80,6 @@ def oss_endpoint(region: str, *, endpoint: str | None = None, internal: bool = F
     if not _REGION.fullmatch(region or ""):
         raise ValueError(f"not a region id: {region!r}")
     return f"https://oss-{region}{'-internal' if internal else ''}.aliyuncs.com"
-
-
-def credentials_from_env(environ: dict[str, str] | None = None) -> Credentials | None:
-    """(key id, secret, token or None) from the standard variables, or None when not set."""
-    env = os.environ if environ is None else environ
-    key_id, secret = env.get(ENV_KEY_ID, "").strip(), env.get(ENV_KEY_SECRET, "").strip()
-    if not key_id or not secret:
-        return None
-    return key_id, secret, env.get(ENV_TOKEN, "").strip() or None
 
 
 def check_key(key: str) -> str:
