@@ -35,6 +35,7 @@ from highlights.render.ffmpeg import (
     run_tool,
     stderr_tail,
 )
+from highlights.render.fonts import CJK_FAMILY, font_file
 from highlights.render.graph import Encoding, Fonts, FontSpec, PlanError, RenderPlan, build_plan
 from highlights.render.probe import MediaInfo, probe
 from highlights.render.timeline import Timeline
@@ -43,8 +44,6 @@ from highlights.storage.local import LocalStore
 __all__ = ["ComposeResult", "Progress", "compose", "find_fonts", "gather_media"]
 
 Progress = Callable[[float, str], None]
-
-CJK_FAMILY = "Noto Sans CJK SC"
 
 
 @dataclass(frozen=True)
@@ -61,21 +60,6 @@ class ComposeResult:
 # -- fonts ---------------------------------------------------------------------------------------
 
 
-def _fc_match(pattern: str) -> str | None:
-    try:
-        done = subprocess.run(
-            ["fc-match", "-f", "%{file}", pattern],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    found = done.stdout.strip()
-    return found if found and Path(found).is_file() else None
-
-
 @functools.lru_cache(maxsize=1)
 def _drawtext_has_fontconfig() -> bool:
     try:
@@ -88,12 +72,12 @@ def _drawtext_has_fontconfig() -> bool:
 @functools.lru_cache(maxsize=1)
 def find_fonts() -> tuple[Fonts, tuple[str, ...]]:
     """The fonts to draw with, and warnings when no CJK font is installed."""
-    regular = _fc_match(CJK_FAMILY)
+    regular = font_file(CJK_FAMILY)
     if regular is None or "CJK" not in Path(regular).name:
         return Fonts(), (
             "no Noto Sans CJK font (apt-get install fonts-noto-cjk): Chinese text may not render",
         )
-    bold = _fc_match(f"{CJK_FAMILY}:style=Bold") or regular
+    bold = font_file(f"{CJK_FAMILY}:style=Bold") or regular
     if _drawtext_has_fontconfig():
         return (
             Fonts(

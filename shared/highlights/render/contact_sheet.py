@@ -14,17 +14,16 @@ in preview-only mode under ``.highlights/previews/<job>/`` (``preview_<index>.co
 
 from __future__ import annotations
 
-import functools
 import math
 import os
 import posixpath
-import subprocess
 import tempfile
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from highlights.render.ffmpeg import escape_filter_value, run_ffmpeg
+from highlights.render.fonts import font_file
 from highlights.render.probe import IMAGE_SUFFIXES
 from highlights.render.sentences import is_cjk
 from highlights.render.timeline import Segment, Timeline
@@ -42,23 +41,6 @@ LINE_SPACING = 4
 BACKGROUND = "0x101010"
 BAND = "0x1c1c1c"
 PREVIEW_PREFIX = ".highlights/previews/"
-
-
-@functools.lru_cache(maxsize=1)
-def font_file() -> str | None:
-    """Noto Sans CJK SC (fonts-noto-cjk): covers Chinese and Latin in one face."""
-    try:
-        out = subprocess.run(
-            ["fc-match", "-f", "%{file}", "Noto Sans CJK SC"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    found = out.stdout.strip()
-    return found if found and Path(found).is_file() else None
 
 
 def sheet_size(segments: int) -> tuple[int, int]:

@@ -7,8 +7,6 @@ what each scene's dialogue says) is known exactly and nothing is downloaded.
 
 from __future__ import annotations
 
-import functools
-import subprocess
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -16,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from highlights.render.ffmpeg import escape_filter_value, run_ffmpeg
+from highlights.render.fonts import font_file
 
 SegmentKind = Literal["scene", "black", "credits"]
 
@@ -99,21 +98,9 @@ class Film:
         return [seg for seg in self.segments if seg.kind == kind]
 
 
-@functools.lru_cache(maxsize=1)
 def cjk_font() -> str | None:
     """The Noto CJK font file (fonts-noto-cjk), so burned-in Chinese text renders as glyphs."""
-    try:
-        out = subprocess.run(
-            ["fc-match", "-f", "%{file}", "Noto Sans CJK SC"],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    found = out.stdout.strip()
-    return found if found and Path(found).is_file() else None
+    return font_file()
 
 
 def _seconds(value: float) -> str:
