@@ -1,11 +1,9 @@
-"""The local engine's building blocks: it renders highlights offline with ffmpeg.
+"""The local engine: what ICE does, done with ffmpeg on one machine.
 
-Analysis primitives live here, one job per module:
-
-- ``ffmpeg``: find and run ffmpeg/ffprobe (and other tools), ``RenderError``, filter escaping.
-- ``probe``: what a media file is (video, still image or audio) and its streams.
-- ``shots`` / ``shot_rules``: one decode pass for cuts and black/dark frames, then pure rules that
-  turn them into shots with black screens and opening/closing credits left out.
-- ``sentences``, ``ssml``, ``speech``: narration text into sentences, SSML breaks, offline speech.
-- ``subtitles``: sidecar and embedded subtitles into cues, and text similarity for matching.
+Analysis: `probe` (what a file is), `shots` + `shot_rules` (cuts, black gaps, credits; cached by
+`cache`), `speech` + `sentences` + `ssml` + `wav` (narration), `subtitles` (dialogue). Planning:
+`media` (references → store keys), `matching` (which range covers which sentence), `planner`
+(one `timeline` per output), `contact_sheet`. Composition: `graph` (the ffmpeg filter graph),
+`looks` (ICE transitions, filters and effects → ffmpeg), `text` (wrapping, positions), `fonts`,
+`compose` (runs it). `engine` ties them into a job; `synth` generates test and demo media.
 """
