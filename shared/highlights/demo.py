@@ -106,7 +106,7 @@ def manifests() -> dict[str, dict[str, Any]]:
                 },
             },
             "OutputConfig": {
-                "MediaURL": f"{BUCKET_URL}/outputs/night-train/highlight_{{index}}.mp4",
+                "MediaURL": f"{BUCKET_URL}/outputs/demo/night-train_{{index}}.mp4",
                 "Count": 2,
                 "Width": 720,
                 "Height": 1280,
@@ -148,7 +148,7 @@ def manifests() -> dict[str, dict[str, Any]]:
                 "ProcessConfig": {"EnableTemporalOpt": True, "EnableSubtitleMatch": True}
             },
             "OutputConfig": {
-                "MediaURL": f"{BUCKET_URL}/outputs/last-train/story_{{index}}.mp4",
+                "MediaURL": f"{BUCKET_URL}/outputs/demo/last-train_{{index}}.mp4",
                 "Width": 1280,
                 "Height": 720,
             },
