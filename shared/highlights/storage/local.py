@@ -22,8 +22,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from highlights.ports import AlreadyExists, NotFound, StoredObject, UnsafeKey
+from highlights.storage.keys import check_key
 
-MAX_KEY_BYTES = 1023  # OSS's limit; keeps local and cloud keys interchangeable
 MAX_SEGMENT_BYTES = 255  # NAME_MAX on common filesystems
 _TEMP_NAME = re.compile(r"^\..*\.tmp-[0-9a-f]{16}$", re.DOTALL)
 _CHUNK = 1 << 20
@@ -43,18 +43,9 @@ def _temp_name(name: str) -> str:
 
 def split_key(key: str) -> list[str]:
     """The key's segments, or UnsafeKey if it is not a plain relative `/`-separated key."""
-    if not isinstance(key, str) or not key:
-        raise UnsafeKey(f"empty or non-string key: {key!r}")
-    if "\\" in key or "\x00" in key:
-        raise UnsafeKey(f"key contains a backslash or NUL: {key!r}")
-    if key.startswith("/"):
-        raise UnsafeKey(f"absolute key: {key!r}")
-    try:
-        size = len(key.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise UnsafeKey(f"key is not valid UTF-8: {key!r}") from None
-    if size > MAX_KEY_BYTES:
-        raise UnsafeKey(f"key longer than {MAX_KEY_BYTES} bytes: {key[:80]!r}…")
+    check_key(key)
+    if "\\" in key:
+        raise UnsafeKey(f"key contains a backslash: {key!r}")
     parts = key.split("/")
     for part in parts:
         if part in ("", ".", ".."):

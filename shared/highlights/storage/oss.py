@@ -45,11 +45,10 @@ from highlights.ports import (
     PermanentError,
     StoredObject,
     TransientError,
-    UnsafeKey,
 )
 from highlights.retry import DEFAULT_BASE, DEFAULT_CAP, retry
+from highlights.storage.keys import MAX_KEY_BYTES, check_key  # noqa: F401 - re-exported
 
-MAX_KEY_BYTES = 1023
 MAX_PAGE_SIZE = 1000  # OSS's limit for max-keys
 DEFAULT_TIMEOUT = 10.0  # seconds; oss2 uses one figure for connecting and for each read
 
@@ -80,23 +79,6 @@ def oss_endpoint(region: str, *, endpoint: str | None = None, internal: bool = F
     if not _REGION.fullmatch(region or ""):
         raise ValueError(f"not a region id: {region!r}")
     return f"https://oss-{region}{'-internal' if internal else ''}.aliyuncs.com"
-
-
-def check_key(key: str) -> str:
-    """The key, or UnsafeKey if OSS would refuse it or it could not be listed back."""
-    if not isinstance(key, str) or not key:
-        raise UnsafeKey(f"empty or non-string key: {key!r}")
-    if key.startswith(("/", "\\")) or key.endswith("/"):
-        raise UnsafeKey(f"key starts with '/' or '\\' or ends with '/': {key!r}")
-    if "\x00" in key:
-        raise UnsafeKey(f"key contains NUL: {key!r}")
-    try:
-        size = len(key.encode("utf-8"))
-    except UnicodeEncodeError:
-        raise UnsafeKey(f"key is not valid UTF-8: {key!r}") from None
-    if size > MAX_KEY_BYTES:
-        raise UnsafeKey(f"key longer than {MAX_KEY_BYTES} bytes: {key[:80]!r}…")
-    return key
 
 
 # -- secrets out of messages and logs ---------------------------------------------------------------
