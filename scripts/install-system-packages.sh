@@ -3,11 +3,13 @@
 # Nothing is downloaded at run time: these are the only binaries the project relies on.
 set -euo pipefail
 
-packages=(ffmpeg espeak-ng fonts-noto-cjk)
+packages=(ffmpeg espeak-ng fonts-noto-cjk tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim)
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 fc-list 2>/dev/null | grep -qi 'NotoSansCJK\|Noto Sans CJK' || missing+=(fonts-noto-cjk)
+command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>&1 | grep -q chi_sim ||
+    missing+=(tesseract-ocr tesseract-ocr-eng tesseract-ocr-chi-sim)
 
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0

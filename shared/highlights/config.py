@@ -48,6 +48,10 @@ OPTIONAL_SETTINGS: dict[str, tuple[str, str]] = {
         "local engine: speech engine choice",
     ),
     "HIGHLIGHTS_PIPER_MODEL": ("the installed voice package", "local engine: a Piper .onnx voice"),
+    "HIGHLIGHTS_TESSERACT": (
+        "tesseract on PATH",
+        "local engine: OCR of burned-in subtitles",
+    ),
 }
 # Set by Function Compute itself (credentials of the function's role, and its region).
 PLATFORM_SETTINGS: tuple[str, ...] = (

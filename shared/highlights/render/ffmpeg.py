@@ -76,8 +76,10 @@ def run_tool(
     what: str,
     input_text: str | None = None,
     timeout: float | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``argv`` (first item is the executable); raise ``RenderError`` unless it exits 0.
+    ``env`` adds variables to this process's environment for the child only.
 
     Output is decoded as UTF-8 with replacement: ffmpeg echoes file names and metadata, which
     need not be valid UTF-8, and a decoding error must never hide the real failure.
@@ -94,6 +96,7 @@ def run_tool(
             errors="replace",
             timeout=timeout,
             check=False,
+            env={**os.environ, **env} if env else None,
         )
     except FileNotFoundError as exc:
         raise RenderError(f"{what}: cannot run {command[0]}", command=command) from exc

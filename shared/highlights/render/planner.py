@@ -7,8 +7,8 @@ Steps
     2. Analyse each source once for all outputs: probe; shots (``detect_shots``, black gaps and
        credits left out) when EnableClipDetection, else the whole file as one shot; an image is
        a still. With EnableSubtitleMatch the film's dialogue: a sidecar ``.srt/.ass/.vtt``
-       beside it, else its first text subtitle stream (burned-in text would need OCR, which no
-       installable offline engine does well enough here: not done). With Characters in the
+       beside it, else its first text subtitle stream, else its burned-in text read by OCR
+       (``ocr.burned_in_cues``, when tesseract is installed). With Characters in the
        storyboard, face counts (``faces``, when OpenCV is installed). Measurements are cached
        per source file in ``cache_dir`` (default: the store's ``.highlights/cache``), so the
        Count outputs and later jobs reuse them.
@@ -69,7 +69,7 @@ from highlights.manifest.models import (
 )
 from highlights.manifest.vocabulary import DEFAULT_TRANSITIONS
 from highlights.ports import PermanentError, UnsafeKey
-from highlights.render import cache, contact_sheet, faces
+from highlights.render import cache, contact_sheet, faces, ocr
 from highlights.render.ffmpeg import RenderError
 from highlights.render.matching import (
     Footage,
@@ -237,6 +237,10 @@ def _subtitles(path: Path, info: MediaInfo, cache_dir: Path) -> tuple[Cue, ...]:
         return tuple(load_subtitles(sidecar))
     streams = [s for s in info.subtitle_streams if s.is_text]
     if not streams:
+        # Neither a file nor a stream: read the text burned into the picture, if tesseract
+        # (with English and Chinese data) is installed. Cached per source like the rest.
+        if ocr.ocr_available():
+            return tuple(ocr.burned_in_cues(path, info, cache_dir=cache_dir))
         return ()
     key = cache.cache_key(
         "subtitles", path, {"version": SUBTITLES_VERSION, "stream": streams[0].index}
@@ -284,9 +288,15 @@ def _analyse(
     if process.enable_subtitle_match:
         source.cues = _subtitles(path, info, cache_dir)
         if not source.cues:
+            # Say why burned-in text did not help either: OCR found none, or is not installed.
+            why = (
+                "and OCR found no burned-in text"
+                if ocr.ocr_available()
+                else "(burned-in text is not read: OCR (tesseract) is not installed)"
+            )
             warnings.append(
                 f"{key}: no sidecar subtitles and no text subtitle stream; subtitle match has "
-                "no dialogue to compare with for it (burned-in text is not read: no OCR)"
+                f"no dialogue to compare with for it {why}"
             )
     if want_faces:
         source.faces = faces.face_samples(path, cache_dir=cache_dir)
