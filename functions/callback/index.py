@@ -7,3 +7,7 @@ from highlights.fc import app
 
 def handler(event: bytes, context: Any) -> Any:
     return app.callback(event, context)
+
+
+def initializer(context: Any) -> None:
+    app.initialize(context)

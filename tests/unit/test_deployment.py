@@ -60,8 +60,10 @@ def functions(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def test_every_handler_exists_and_imports(spec: dict[str, Any]) -> None:
     for props in functions(spec).values():
-        module, _, attribute = props["handler"].rpartition(".")
-        assert callable(getattr(importlib.import_module(module), attribute))
+        hooks = props.get("instanceLifecycleConfig", {}).values()
+        for handler in [props["handler"], *(hook["handler"] for hook in hooks)]:
+            module, _, attribute = handler.rpartition(".")
+            assert callable(getattr(importlib.import_module(module), attribute)), handler
         assert props["runtime"] in ("python3.10", "python3.12")
 
 

@@ -189,6 +189,18 @@ def reconcile(event: Any, context: Any = None) -> dict[str, Any]:
     return {"trigger_time": trigger.get("triggerTime"), **summary}
 
 
+# ---------------------------------------------------------------- initializer
+
+
+def initialize(context: Any = None) -> None:
+    """Function Compute's initializer hook: build the adapters (and import the SDKs) before the
+    first request, so a provisioned or pre-started instance answers ICE's callback at once."""
+    producer = pipeline().producer
+    warm_up = getattr(producer, "warm_up", None)
+    if callable(warm_up):
+        warm_up()
+
+
 # ---------------------------------------------------------------- dead letters
 
 

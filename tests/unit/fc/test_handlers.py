@@ -238,3 +238,12 @@ def test_dead_letters_are_kept_in_the_bucket_and_listed(pipeline: Pipeline) -> N
     out = io.StringIO()
     dead_letters(pipeline.store.root, out=out)  # type: ignore[attr-defined]
     assert "RetriesExhausted" in out.getvalue()
+
+
+def test_the_callback_initializer_builds_the_pipeline(env: Any) -> None:
+    from functions.callback.index import initializer
+    from highlights.fc import app
+
+    app.reset()
+    initializer(Context())
+    assert "pipeline" in app._cache
