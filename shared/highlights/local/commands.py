@@ -7,17 +7,19 @@ import json
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
 from highlights.jobs.identity import ManifestRef, job_id_for
+from highlights.jobs.layout import BucketLayout
 from highlights.jobs.observe import observe
 from highlights.jobs.pipeline import Pipeline
-from highlights.jobs.record import JobRecord
+from highlights.jobs.record import JobRecord, JobRecords
 from highlights.jobs.states import JobState
 from highlights.local.platform import LocalPlatform
-from highlights.ports import NotFound, TransientError
+from highlights.ports import NotFound, ObjectStore, TransientError
 
 EXIT_CODES = {
     JobState.SUCCEEDED: 0,
@@ -161,28 +163,39 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%H:%M:%S")
 
 
-def _bucket_view(bucket: Path | None) -> tuple[Pipeline, Path | None]:
-    """The bucket's records for reading: a folder, or the OSS bucket the settings name.
-    No producer is contacted, so this works without ICE or the local engine."""
+@dataclass(frozen=True)
+class BucketView:
+    """What the read-only commands need: the store, its layout and its records. No producer is
+    built, so they work without ICE credentials or the local engine."""
+
+    store: ObjectStore
+    layout: BucketLayout
+    root: Path | None  # the folder, for a folder bucket
+
+    @property
+    def records(self) -> JobRecords:
+        return JobRecords(self.store, self.layout.record)
+
+
+def _bucket_view(bucket: Path | None) -> BucketView:
+    """A folder, or the OSS bucket the settings name."""
     from highlights.config import Settings
-    from highlights.jobs.layout import BucketLayout
-    from highlights.producers.fake import FakeProducer
     from highlights.storage.local import LocalStore
     from highlights.wiring import build_store
 
     if bucket is not None:
         store = LocalStore(bucket)
-        return Pipeline(store=store, producer=FakeProducer(), layout=BucketLayout()), store.root
+        return BucketView(store, BucketLayout(), store.root)
     settings = Settings.from_env()
-    store = build_store(settings)
     root = Path(settings.store) if settings.bucket is None else None
-    return Pipeline(store=store, producer=FakeProducer(), layout=settings.layout()), root
+    return BucketView(build_store(settings), settings.layout(), root)
 
 
 def status(bucket: Path | None, target: str | None, *, out: TextIO = sys.stdout) -> int:
     if target is None:
         return jobs(bucket, out=out)
-    pipeline, root = _bucket_view(bucket)
+    view = _bucket_view(bucket)
+    root = view.root
     job_id = target
     key = None
     candidate = Path(target)
@@ -192,35 +205,35 @@ def status(bucket: Path | None, target: str | None, *, out: TextIO = sys.stdout)
         and candidate.resolve().is_relative_to(root.resolve())
     ):
         key = candidate.resolve().relative_to(root.resolve()).as_posix()
-    elif pipeline.layout.is_manifest(target):
+    elif view.layout.is_manifest(target):
         key = target
     if key is not None:
-        head = pipeline.store.head(key)
-        job_id = job_id_for(ManifestRef(pipeline.store.bucket, key, head.etag))
+        head = view.store.head(key)
+        job_id = job_id_for(ManifestRef(view.store.bucket, key, head.etag))
     try:
-        record = pipeline.records.load(job_id)
+        record = view.records.load(job_id)
     except NotFound:
-        print(f"no job {job_id} in {pipeline.store.bucket}", file=sys.stderr)
+        print(f"no job {job_id} in {view.store.bucket}", file=sys.stderr)
         return 1
     print(json.dumps(record.model_dump(mode="json"), indent=2), file=out)
     if record.result_key:
         where = (
             root / record.result_key
             if root is not None
-            else f"oss://{pipeline.store.bucket}/{record.result_key}"
+            else f"oss://{view.store.bucket}/{record.result_key}"
         )
         print(f"result: {where}", file=out)
     return 0
 
 
 def jobs(bucket: Path | None, *, out: TextIO = sys.stdout) -> int:
-    pipeline, _ = _bucket_view(bucket)
+    view = _bucket_view(bucket)
     rows = []
-    for obj in pipeline.store.list(pipeline.layout.records_prefix):
-        record = JobRecord.model_validate_json(pipeline.store.get(obj.key))
+    for obj in view.store.list(view.layout.records_prefix):
+        record = JobRecord.model_validate_json(view.store.get(obj.key))
         rows.append((record.updated_at, record))
     if not rows:
-        print(f"no jobs yet in {pipeline.store.bucket}", file=out)
+        print(f"no jobs yet in {view.store.bucket}", file=out)
         return 0
     print(f"{'JOB':<44} {'STATE':<10} {'UPDATED (UTC)':<20} MANIFEST", file=out)
     for updated, record in sorted(rows, key=lambda row: row[0]):
@@ -234,12 +247,12 @@ def jobs(bucket: Path | None, *, out: TextIO = sys.stdout) -> int:
 
 def dead_letters(bucket: Path | None, *, out: TextIO = sys.stdout) -> int:
     """Events Function Compute gave up on (the deadletter function keeps them in the bucket)."""
-    pipeline, _ = _bucket_view(bucket)
+    view = _bucket_view(bucket)
     found = 0
-    for obj in pipeline.store.list(pipeline.layout.dead_letters):
+    for obj in view.store.list(view.layout.dead_letters):
         found += 1
         try:
-            event = json.loads(pipeline.store.get(obj.key))
+            event = json.loads(view.store.get(obj.key))
         except ValueError:
             event = {}
         condition = (
