@@ -7,7 +7,7 @@ sticker, six narration clips and looped background music:
 - with ``compose`` (one ffmpeg graph), ``--runs`` times;
 - the same composition with moviepy (when it is installed: ``pip install moviepy``; it is not a
   project dependency), once, with the same x264 preset and crf and the same ffmpeg binary;
-- optionally (``--graph-only``) the ffmpeg graph without the encoder, to show what x264 costs.
+- optionally (``--graph-only``) the picture graph without the encoder, to show what x264 costs.
 
 Each render runs in a child process; the figures are wall time, the multiple of real time, CPU
 seconds, the peak RSS of the largest process (``wait4``) and the peak RSS of the whole process
@@ -150,8 +150,8 @@ def encoding_for(preset: str | None, x264_params: str | None) -> Any:
 def render_ffmpeg(
     directory: Path, out: Path, preset: str | None, graph_only: bool, x264_params: str | None
 ) -> None:
-    from highlights.render.compose import compose, find_fonts, gather_media, run_with_progress
-    from highlights.render.ffmpeg import ffmpeg_path
+    from highlights.render.compose import Pass, compose, find_fonts, gather_media, run_at_once
+    from highlights.render.ffmpeg import ffmpeg_path, filter_script_option
     from highlights.render.graph import build_plan
     from highlights.storage.local import LocalStore
 
@@ -161,25 +161,19 @@ def render_ffmpeg(
     if not graph_only:
         compose(tl, store, out, encoding=encoding)
         return
-    script = out.with_suffix(".graph.txt")
     plan = build_plan(
-        tl, gather_media(tl, store), output=str(out), script_path=str(script),
-        fonts=find_fonts()[0], encoding=encoding,
+        tl, gather_media(tl, store), output=str(out), work_dir=str(out.parent),
+        stem="graph-only", fonts=find_fonts()[0], encoding=encoding,
     )  # fmt: skip
-    script.write_text(plan.filter_script, encoding="utf-8")
-    maps = plan.args.index("-map")
+    (video,) = plan.pictures
+    Path(video.script_path).write_text(video.filter_script, encoding="utf-8")
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
     argv += [
-        "-progress",
-        "pipe:1",
-        *plan.args[: maps + 4],
-        "-t",
-        str(plan.duration),
-        "-f",
-        "null",
-        "-",
+        *video.input_args,
+        *(filter_script_option(), video.script_path, "-map", "[vout]"),
+        *("-t", str(plan.duration), "-f", "null", "-"),
     ]
-    run_with_progress(argv, duration=plan.duration, progress=None, what="graph only")
+    run_at_once([Pass(argv, "picture graph only")], progress=None, what="graph", timeout=600)
 
 
 def render_moviepy(directory: Path, out: Path, preset: str | None, x264_params: str | None) -> None:
@@ -402,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
     figures["ffmpeg"] = report("ffmpeg (one graph)", runs)
     if args.graph_only:
         graph = [measure(child_argv("graph", args, out_dir / "graph.mp4"))]
-        figures["graph_only"] = report("graph without x264", graph)
+        figures["graph_only"] = report("picture without x264", graph)
     try:
         import moviepy  # noqa: F401
     except ImportError:

@@ -63,8 +63,10 @@ def test_kill_mid_render_then_restart_completes_without_duplicates(
     bucket: Path, tmp_path: Path
 ) -> None:
     log = tmp_path / "serve.log"
-    manifest = narration_manifest(Width=720, Height=1280)
-    manifest["InputConfig"]["SpeechTextArray"] = [LONG]
+    # Long enough (two ~30 s 1080x1920 outputs) for the engine's 5 s heartbeat to report the
+    # render before it ends, however fast the composition gets.
+    manifest = narration_manifest(Width=1080, Height=1920)
+    manifest["InputConfig"]["SpeechTextArray"] = [f"{LONG} {LONG}"]
     result = bucket / "out" / "e2e" / "night.result.json"
 
     first = start_serve(bucket, log)

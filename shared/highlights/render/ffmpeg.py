@@ -6,11 +6,15 @@ carries the last lines of the tool's stderr: that tail is where ffmpeg says what
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import IO
 
 from highlights.ports import HighlightsError
 
@@ -53,6 +57,29 @@ def ffmpeg_path() -> str:
 
 def ffprobe_path() -> str:
     return find_tool("ffprobe", "HIGHLIGHTS_FFPROBE")
+
+
+@functools.lru_cache(maxsize=4)
+def _major_version(executable: str) -> int | None:
+    try:
+        done = run_tool([executable, "-hide_banner", "-version"], what="ffmpeg -version")
+    except RenderError:
+        return None
+    found = re.search(r"version n?(\d+)\.", done.stdout)
+    return int(found.group(1)) if found else None
+
+
+def ffmpeg_major_version() -> int | None:
+    """The major version of the ffmpeg in use; None when it can't be read (a git build)."""
+    return _major_version(ffmpeg_path())
+
+
+def filter_script_option() -> str:
+    """How this ffmpeg reads a filter graph from a file: ``-filter_complex_script`` up to 6.x
+    (Debian 12 ships 5.1), ``-/filter_complex`` from 7.0 on (8.0 removed the old option). A
+    version that can't be read (a git build, "N-...") is taken to be new."""
+    major = ffmpeg_major_version()
+    return "-filter_complex_script" if major is not None and major < 7 else "-/filter_complex"
 
 
 def have_ffmpeg() -> bool:
@@ -114,6 +141,64 @@ def run_tool(
             stderr_tail=stderr_tail(done.stderr),
         )
     return done
+
+
+class RunningTool:
+    """A tool started in the background (``start_tool``): ``finish`` waits for it and raises
+    ``RenderError`` like ``run_tool``; ``kill`` stops it. Its stderr goes to a temp file, so a
+    chatty tool can't fill a pipe and stall."""
+
+    def __init__(self, argv: Sequence[Arg], *, what: str) -> None:
+        self.command = [os.fspath(a) for a in argv]
+        self.what = what
+        self._errors: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (closed by finish or kill)
+        try:
+            self._proc = subprocess.Popen(
+                self.command,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._errors,
+            )
+        except FileNotFoundError as exc:
+            self._errors.close()
+            raise RenderError(
+                f"{what}: cannot run {self.command[0]}", command=self.command
+            ) from exc
+
+    def poll(self) -> int | None:
+        """The exit status, or None while it runs."""
+        return self._proc.poll()
+
+    def finish(self, timeout: float | None = None) -> None:
+        try:
+            code = self._proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise RenderError(
+                f"{self.what}: timed out after {timeout:.0f} s", command=self.command
+            ) from None
+        try:
+            if code != 0:
+                self._errors.seek(0)
+                tail = stderr_tail(self._errors.read().decode("utf-8", "replace"))
+                raise RenderError(
+                    f"{self.what}: {Path(self.command[0]).name} exited with status {code}",
+                    command=self.command,
+                    stderr_tail=tail,
+                )
+        finally:
+            self._errors.close()
+
+    def kill(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        self._errors.close()
+
+
+def start_tool(argv: Sequence[Arg], *, what: str) -> RunningTool:
+    """Start ``argv`` without waiting for it (see ``RunningTool``)."""
+    return RunningTool(argv, what=what)
 
 
 def run_ffmpeg(

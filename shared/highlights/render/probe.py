@@ -46,6 +46,8 @@ class MediaInfo:
     subtitle_streams: tuple[SubtitleStream, ...] = ()
     video_codec: str | None = None
     format_name: str = ""
+    sample_aspect: float | None = None  # a non-square pixel's width / height (DVD rips)
+    rotation: int = 0  # degrees of the display rotation a phone video carries
 
 
 def _number(value: Any) -> float | None:
@@ -66,6 +68,27 @@ def _rate(value: Any) -> float | None:
     except ValueError:
         return None
     return n / d if n > 0 and d > 0 else None
+
+
+def _sample_aspect(value: Any) -> float | None:
+    num, _, den = str(value or "").partition(":")
+    try:
+        ratio = float(num) / float(den)
+    except (ValueError, ZeroDivisionError):
+        return None
+    return ratio if ratio > 0 else None
+
+
+def _rotation(stream: dict[str, Any]) -> int:
+    for side in stream.get("side_data_list") or []:
+        try:
+            return round(float(side.get("rotation", 0)))
+        except (TypeError, ValueError):
+            continue
+    try:  # older files and ffprobe versions keep it as a tag
+        return round(float((stream.get("tags") or {}).get("rotate", 0)))
+    except (TypeError, ValueError):
+        return 0
 
 
 def _is_cover_art(stream: dict[str, Any]) -> bool:
@@ -120,6 +143,8 @@ def media_info_from_ffprobe(path: str | os.PathLike[str], data: dict[str, Any]) 
             subtitle_streams=subtitles,
             video_codec=video.get("codec_name"),
             format_name=str(fmt.get("format_name", "")),
+            sample_aspect=_sample_aspect(video.get("sample_aspect_ratio")),
+            rotation=_rotation(video),
         )
     if has_audio:
         if duration is None:

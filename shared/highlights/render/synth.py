@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from highlights.render.ffmpeg import escape_filter_value, run_ffmpeg
+from highlights.render.ffmpeg import escape_filter_value, filter_script_option, run_ffmpeg
 from highlights.render.fonts import font_file
 
 SegmentKind = Literal["scene", "black", "credits"]
@@ -253,7 +253,7 @@ def make_film(
         if embed_subtitles:
             sub_file = srt_path or write_srt(workdir / "embedded.srt", cues)
             args += ["-i", str(sub_file)]
-        args += ["-filter_complex_script", str(script_path), "-map", "[vout]"]
+        args += [filter_script_option(), str(script_path), "-map", "[vout]"]
         if with_audio:
             args += ["-map", "[aout]", "-c:a", "aac", "-b:a", "64k"]
         if embed_subtitles:

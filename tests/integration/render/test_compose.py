@@ -7,6 +7,7 @@ everywhere else they must not.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import struct
@@ -20,7 +21,7 @@ import pytest
 from highlights.manifest.vocabulary import EFFECTS, FILTERS, TRANSITIONS
 from highlights.render.compose import ComposeResult, compose, display_size, find_fonts, gather_media
 from highlights.render.ffmpeg import RenderError, ffmpeg_path, run_ffmpeg, run_ffprobe
-from highlights.render.graph import RenderPlan, build_plan
+from highlights.render.graph import Encoding, RenderPlan, build_plan
 from highlights.render.probe import probe
 from highlights.render.timeline import (
     Background,
@@ -91,7 +92,7 @@ def plan_of(tl: Timeline, store: LocalStore, tmp: Path) -> RenderPlan:
     """The plan compose() runs, to know where it placed things."""
     media = gather_media(tl, store)
     return build_plan(
-        tl, media, output=str(tmp / "x.mp4"), script_path=str(tmp / "g.txt"), fonts=find_fonts()[0]
+        tl, media, output=str(tmp / "x.mp4"), work_dir=str(tmp), fonts=find_fonts()[0]
     )
 
 
@@ -391,8 +392,10 @@ def test_a_failed_render_leaves_the_previous_output_and_no_temp_file(
 
     def broken(*args: Any, **kwargs: Any) -> RenderPlan:
         plan = real(*args, **kwargs)
-        script = plan.filter_script.replace("format=yuv420p[vout]", "nosuchfilter[vout]")
-        return plan.__class__(**{**plan.__dict__, "filter_script": script})
+        last = plan.pictures[-1]
+        script = last.filter_script.replace("format=yuv420p[vout]", "nosuchfilter[vout]")
+        pictures = (*plan.pictures[:-1], dataclasses.replace(last, filter_script=script))
+        return dataclasses.replace(plan, pictures=pictures)
 
     monkeypatch.setattr(module, "build_plan", broken)
     with pytest.raises(RenderError) as caught:
@@ -431,3 +434,99 @@ def test_display_size_follows_rotation_and_sample_aspect(tmp_path: Path) -> None
     assert (turned.width, turned.height) == (180, 320)
     stretched = display_size(probe(wide))
     assert (stretched.width, stretched.height) == (427, 180)
+
+
+# -- passes: shared decoding, chunks run at once, the join ----------------------------------------
+
+
+def frame_hashes(path: Path) -> list[str]:
+    """The MD5 of every decoded picture (ffmpeg's framemd5 muxer)."""
+    done = run_ffmpeg(["-v", "error", "-i", str(path), "-map", "0:v", "-f", "framemd5", "-"])
+    return [line.rsplit(",", 1)[1].strip() for line in done.stdout.splitlines() if line[:1] != "#"]
+
+
+def psnr_per_frame(ours: Path, theirs: Path, tmp: Path) -> list[float]:
+    stats = tmp / "psnr.log"
+    run_ffmpeg(["-v", "error", "-i", str(ours), "-i", str(theirs), "-lavfi",
+                f"[0:v][1:v]psnr=stats_file={stats}", "-f", "null", "-"])  # fmt: skip
+    values = [line.split("psnr_avg:")[1].split()[0] for line in stats.read_text().splitlines()]
+    return [math.inf if v == "inf" else float(v) for v in values]
+
+
+@pytest.mark.parametrize("transition", [None, "fade"])
+def test_chunks_and_shared_decoding_give_the_frames_of_one_pass(
+    store: LocalStore,
+    tmp_path: Path,
+    speech: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    transition: str | None,
+) -> None:
+    import highlights.render.graph as graph_module
+
+    # Five segments read the film forward (0.1 s apart): one shared input per chunk. A
+    # transition, captions, a title and a sticker, so overlays are timed within each chunk.
+    ins = [0.0, 1.1, 2.2, 3.3, 4.4]
+    segments = [
+        Segment(index=i, start=1.0 * i, duration=1.0, source="films/colours.mp4",
+                source_in=t, source_out=t + 1.0, caption=f"c{i}",
+                narration=Narration(text=f"n{i}", audio=str(speech), duration=0.6))
+        for i, t in enumerate(ins)
+    ]  # fmt: skip
+    segments[3] = segments[3].model_copy(update={"transition": transition, "start": 2.8})
+    segments[4] = segments[4].model_copy(update={"start": 3.8})
+    tl = timeline(
+        duration=4.8,
+        segments=segments,
+        title=TextOverlay(text="Chunks", y=0.1),
+        captions=Captions(y=0.8),
+        stickers=[StickerOverlay(source="img/sticker.png", x=0.5, y=0.5, width=40, height=40)],
+    )
+    lossless = Encoding(preset="ultrafast", crf=0, x264_params="qp=0")  # qp 0: lossless
+    monkeypatch.setattr(graph_module, "MIN_CHUNK_SECONDS", 1.0)
+    monkeypatch.setattr(graph_module, "SHARE_GAP", 3.0)
+    split = plan_of(tl, store, tmp_path)
+    assert len(build_plan(tl, gather_media(tl, store), output="x", work_dir=str(tmp_path),
+                          chunks=3).pictures) == 3  # fmt: skip
+    assert len(split.pictures[0].inputs) == 2  # the film once, the sticker
+    chunked = compose(tl, store, tmp_path / "chunked.mp4", chunks=3, encoding=lossless)
+    monkeypatch.setattr(graph_module, "SHARE_GAP", -1.0)  # every segment seeks on its own
+    single = compose(tl, store, tmp_path / "single.mp4", chunks=1, encoding=lossless)
+    for result in (chunked, single):
+        check_file(result, tl)
+    ours, theirs = frame_hashes(chunked.path), frame_hashes(single.path)
+    assert len(ours) == len(theirs) == 120  # 4.8 s at 25 fps
+    if transition is None:
+        assert ours == theirs  # lossless: the very same pictures
+    else:
+        # ffmpeg negotiates pixel formats per graph, and a graph with an xfade converts a
+        # little differently (+-1 in a few values): the same pictures, not the same bytes.
+        # A frame out of place would be far below 40 dB on this moving film.
+        assert min(psnr_per_frame(chunked.path, single.path, tmp_path)) > 40
+    assert list(no_temp_files(tmp_path)) == []
+    assert not list(tmp_path.glob("*.video*.mp4")) and not list(tmp_path.glob("*.m4a"))
+
+
+def test_a_failing_chunk_stops_the_others_and_leaves_nothing(
+    store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import highlights.render.compose as module
+    import highlights.render.graph as graph_module
+
+    monkeypatch.setattr(graph_module, "MIN_CHUNK_SECONDS", 1.0)
+    real = module.build_plan
+
+    def first_chunk_broken(*args: Any, **kwargs: Any) -> RenderPlan:
+        plan = real(*args, **kwargs)
+        first = plan.pictures[0]
+        script = first.filter_script.replace("format=yuv420p[vout]", "nosuchfilter[vout]")
+        pictures = (dataclasses.replace(first, filter_script=script), *plan.pictures[1:])
+        return dataclasses.replace(plan, pictures=pictures)
+
+    monkeypatch.setattr(module, "build_plan", first_chunk_broken)
+    out = tmp_path / "out" / "x.mp4"
+    with pytest.raises(RenderError) as caught:
+        compose(timeline(), store, out, chunks=2, work_dir=tmp_path / "work")
+    assert "picture 1/2" in str(caught.value) and "nosuchfilter" in str(caught.value)
+    assert not out.exists() and list(no_temp_files(out.parent)) == []
+    left = sorted(p.name for p in (tmp_path / "work").iterdir())
+    assert all(name.endswith(".txt") for name in left), left  # only the scripts are kept

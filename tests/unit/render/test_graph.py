@@ -13,6 +13,7 @@ import pytest
 from highlights.render.graph import (
     LIMIT,
     Encoding,
+    FfmpegPass,
     Fonts,
     FontSpec,
     PlanError,
@@ -143,9 +144,9 @@ def parse_script(script: str) -> list[Statement]:
     return statements
 
 
-def check_graph(plan: RenderPlan) -> list[Statement]:
+def check_pass(part: FfmpegPass, outputs: set[str]) -> list[Statement]:
     """Every label is made once and used once; inputs exist; filters are known ffmpeg 5.1 ones."""
-    statements = parse_script(plan.filter_script)
+    statements = parse_script(part.filter_script)
     made: dict[str, int] = {}
     used: dict[str, int] = {}
     for st in statements:
@@ -153,7 +154,7 @@ def check_graph(plan: RenderPlan) -> list[Statement]:
             made[label] = made.get(label, 0) + 1
         for label in st.inputs:
             if re.fullmatch(r"\d+:[va]", label):
-                assert int(label.split(":")[0]) < len(plan.inputs), label
+                assert int(label.split(":")[0]) < len(part.inputs), label
             else:
                 used[label] = used.get(label, 0) + 1
         if not st.inputs:
@@ -161,9 +162,21 @@ def check_graph(plan: RenderPlan) -> list[Statement]:
         for name in st.names():
             assert name in KNOWN_FILTERS, name
     assert all(count == 1 for count in made.values()), made
-    assert set(used) | {"vout", "aout"} == set(made), set(made) ^ set(used)
+    assert set(used) | outputs == set(made), set(made) ^ set(used)
     assert all(count == 1 for count in used.values()), used
+    assert part.input_args.count("-i") == len(part.inputs)
     return statements
+
+
+def check_graph(plan: RenderPlan) -> list[Statement]:
+    """Each pass well formed (``check_pass``); the statements of all passes, pictures first."""
+    statements = [st for part in plan.pictures for st in check_pass(part, {"vout"})]
+    return statements + check_pass(plan.audio, {"aout"})
+
+
+def picture_args(plan: RenderPlan) -> list[str]:
+    (picture,) = plan.pictures
+    return picture.args()
 
 
 def find(statements: list[Statement], name: str) -> list[tuple[Statement, str]]:
@@ -272,7 +285,7 @@ def timeline(segments: list[Segment] | None = None, **kw: Any) -> Timeline:
 def plan_for(tl: Timeline, **kw: Any) -> RenderPlan:
     cjk = "Noto Sans CJK SC"
     kw.setdefault("fonts", Fonts(FontSpec(family=cjk), FontSpec(family=cjk, style="Bold")))
-    return build_plan(tl, MEDIA, output="/out/.x.tmp", script_path="/work/graph.txt", **kw)
+    return build_plan(tl, MEDIA, output="/out/.x.tmp", work_dir="/work", **kw)
 
 
 def arg_after(args: list[str], flag: str) -> str:
@@ -422,7 +435,7 @@ def test_unknown_source_size_falls_back_to_an_overlay() -> None:
     media = dict(MEDIA)
     media["odd.mp4"] = MediaInfo("/store/odd.mp4", "video", 60.0, None, None, None, False)
     tl = timeline([seg(0, 0, 2.0, source="odd.mp4")])
-    plan = build_plan(tl, media, output="/o.mp4", script_path="/g.txt")
+    plan = build_plan(tl, media, output="/o.mp4", work_dir="/w")
     statements = check_graph(plan)
     overlay = find(statements, "overlay")
     assert overlay and "x=(W-w)/2" in overlay[0][1]
@@ -432,7 +445,8 @@ def test_image_background_is_decoded_once_and_split_per_segment() -> None:
     tl = timeline(background=Background(kind="image", image="bg.png"))
     plan = plan_for(tl)
     statements = check_graph(plan)
-    assert plan.inputs.count("/store/bg.png") == 1
+    (picture,) = plan.pictures
+    assert picture.inputs.count("/store/bg.png") == 1
     (once,) = [st for st in statements if st.inputs == ["0:v"]]
     assert once.outputs == ["bgi0", "bgi1"] and ("split", "2") in once.filters
     assert ("scale", "360:640") in once.filters  # scaled to cover once, not per frame
@@ -450,7 +464,7 @@ def test_each_segment_is_seeked_and_normalised() -> None:
     tl = timeline([seg(0, 0, 2.0, source_in=0.0, source_out=2.0), seg(1, 2.0, 2.0)], fps=30)
     plan = plan_for(tl)
     statements = check_graph(plan)
-    args = plan.args
+    args = picture_args(plan)
     first = args.index("-i")
     assert "-ss" not in args[:first]  # a source_in of 0 needs no seek
     assert args[first - 2 : first] == ["-t", "2.2"]
@@ -478,8 +492,9 @@ def test_a_still_segment_is_composed_once_and_repeated() -> None:
     stacked = loops[0][0]
     assert stacked.names() == ["vstack", "format", "loop", "trim", "setpts"]
     assert ("trim", "end_frame=25") in stacked.filters
-    i = plan.args.index("/store/still.png")
-    assert plan.args[i - 1] == "-i" and plan.args[i - 2] != "-t"
+    args = picture_args(plan)
+    i = args.index("/store/still.png")
+    assert args[i - 1] == "-i" and args[i - 2] != "-t"
 
 
 def test_a_short_source_range_holds_the_last_frame_with_a_warning() -> None:
@@ -760,8 +775,9 @@ def test_narration_source_sound_and_music_are_delayed_and_mixed() -> None:
     fades = {(st.outputs[0], options(a)["t"]): options(a) for st, a in find(statements, "afade")}
     assert fades[("sa0", "out")]["d"] == "0.4" and fades[("sa1", "in")]["d"] == "0.4"
     # Music: looped by the demuxer, trimmed to the output, faded out over the last 2 s.
-    i = plan.args.index("/store/music.m4a")
-    assert plan.args[i - 3 : i] == ["-stream_loop", "-1", "-i"]
+    args = plan.audio.args()
+    i = args.index("/store/music.m4a")
+    assert args[i - 3 : i] == ["-stream_loop", "-1", "-i"]
     total = round(plan.duration * 48000)
     (music,) = [st for st in statements if st.outputs == ["music"]]
     assert ("atrim", f"end_sample={total}") in music.filters
@@ -789,21 +805,39 @@ def test_missing_narration_audio_is_an_error() -> None:
 
 def test_encoder_settings_and_output() -> None:
     plan = plan_for(timeline(crf=27))
-    args = plan.args
-    assert arg_after(args, "-filter_complex_script") == "/work/graph.txt"
+    args = picture_args(plan)
+    assert arg_after(args, "-filter_complex_script") == "/work/render.video0.txt"
     assert arg_after(args, "-c:v") == "libx264" and arg_after(args, "-crf") == "27"
     assert arg_after(args, "-preset") in {"ultrafast", "superfast", "veryfast"}
-    assert arg_after(args, "-pix_fmt") == "yuv420p"
-    assert arg_after(args, "-c:a") == "aac" and arg_after(args, "-b:a") == "128k"
-    assert arg_after(args, "-movflags") == "+faststart"
+    assert arg_after(args, "-pix_fmt") == "yuv420p" and "-threads" not in args
     assert arg_after(args, "-t") == "4" and plan.duration == 4.0
-    assert args[-3:] == ["-f", "mp4", "/out/.x.tmp"]
-    assert [args[i + 1] for i, a in enumerate(args) if a == "-map"] == ["[vout]", "[aout]"]
+    assert args[-3:] == ["-f", "mp4", "/work/render.video0.mp4"]
+    assert [args[i + 1] for i, a in enumerate(args) if a == "-map"] == ["[vout]"]
+    assert "-c:a" not in args
+    sound = plan.audio.args("-/filter_complex")
+    assert arg_after(sound, "-/filter_complex") == "/work/render.audio.txt"
+    assert arg_after(sound, "-c:a") == "aac" and arg_after(sound, "-b:a") == "128k"
+    assert [sound[i + 1] for i, a in enumerate(sound) if a == "-map"] == ["[aout]"]
+    assert sound[-3:] == ["-f", "mp4", "/work/render.audio.m4a"] and "-c:v" not in sound
+    # The join copies both into the output, moving the index to the front.
+    join = plan.join_args
+    assert join[:6] == ["-f", "concat", "-safe", "0", "-i", "/work/render.pictures.txt"]
+    assert arg_after(join, "-i") == "/work/render.audio.m4a"
+    assert arg_after(join, "-c") == "copy" and arg_after(join, "-movflags") == "+faststart"
+    assert arg_after(join, "-t") == "4" and join[-3:] == ["-f", "mp4", "/out/.x.tmp"]
+    assert plan.concat_list == "file '/work/render.video0.mp4'\n"
+    assert set(plan.intermediates) == {
+        "/work/render.video0.mp4", "/work/render.audio.m4a", "/work/render.pictures.txt"
+    }  # fmt: skip
 
 
 def test_encoding_override() -> None:
-    plan = plan_for(timeline(), encoding=Encoding(preset="veryfast", crf=20, x264_params=None))
-    assert arg_after(plan.args, "-preset") == "veryfast" and "-x264-params" not in plan.args
+    plan = plan_for(
+        timeline(), encoding=Encoding(preset="veryfast", crf=20, x264_params=None, threads=1)
+    )
+    args = picture_args(plan)
+    assert arg_after(args, "-preset") == "veryfast" and "-x264-params" not in args
+    assert arg_after(args, "-threads") == "1"
 
 
 def test_preview_is_small_and_cheap() -> None:
@@ -813,8 +847,9 @@ def test_preview_is_small_and_cheap() -> None:
     assert canvas_size(641, 361, preview=False) == (640, 360)  # even, for yuv420p
     plan = plan_for(timeline(width=1080, height=1920), preview=True)
     assert (plan.width, plan.height) == (360, 640)
-    assert arg_after(plan.args, "-preset") == "ultrafast" and arg_after(plan.args, "-crf") == "35"
-    assert arg_after(plan.args, "-b:a") == "64k"
+    args = picture_args(plan)
+    assert arg_after(args, "-preset") == "ultrafast" and arg_after(args, "-crf") == "35"
+    assert arg_after(plan.audio.args(), "-b:a") == "64k"
 
 
 def test_font_specs() -> None:

@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from highlights.render import ffmpeg as ffmpeg_module
 from highlights.render.ffmpeg import (
     RenderError,
     escape_filter_value,
     ffmpeg_path,
+    filter_script_option,
     run_tool,
+    start_tool,
     stderr_tail,
 )
 from highlights.render.wav import WavFormat, concat_wav, wav_duration
@@ -93,3 +96,48 @@ def test_concat_wav_inserts_exact_silences(tmp_path: Path) -> None:
 def test_concat_wav_only_silence_uses_the_default_format(tmp_path: Path) -> None:
     out = tmp_path / "quiet.wav"
     assert concat_wav([1.5], out, default=WavFormat(1, 2, 16000)) == pytest.approx(1.5)
+
+
+def fake_ffmpeg(tmp_path: Path, version_line: str) -> Path:
+    """An executable that answers ``-version`` like an ffmpeg build."""
+    exe = tmp_path / "ffmpeg"
+    exe.write_text(f"#!/bin/sh\necho '{version_line}'\n", encoding="utf-8")
+    exe.chmod(0o755)
+    return exe
+
+
+@pytest.mark.parametrize(
+    ("line", "option"),
+    [
+        ("ffmpeg version 5.1.9-0+deb12u1 Copyright (c) 2000-2026", "-filter_complex_script"),
+        ("ffmpeg version 6.1.1-3ubuntu5 Copyright", "-filter_complex_script"),
+        ("ffmpeg version 7.1.1-1 Copyright", "-/filter_complex"),
+        ("ffmpeg version n9.0.2-17-g2a571b6068-20260930 Copyright", "-/filter_complex"),
+        ("ffmpeg version N-118000-g1234abcd Copyright", "-/filter_complex"),  # a git build
+    ],
+)
+def test_filter_script_option_follows_the_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, option: str
+) -> None:
+    monkeypatch.setenv("HIGHLIGHTS_FFMPEG", str(fake_ffmpeg(tmp_path, line)))
+    ffmpeg_module._major_version.cache_clear()
+    try:
+        assert filter_script_option() == option
+    finally:
+        ffmpeg_module._major_version.cache_clear()
+
+
+def test_a_background_tool_reports_failure_and_can_be_stopped() -> None:
+    failing = start_tool(
+        [sys.executable, "-c", "import sys; print('bad input', file=sys.stderr); sys.exit(4)"],
+        what="sound",
+    )
+    with pytest.raises(RenderError) as caught:
+        failing.finish(timeout=30)
+    assert "sound" in str(caught.value) and "bad input" in str(caught.value)
+    slow = start_tool([sys.executable, "-c", "import time; time.sleep(60)"], what="picture")
+    assert slow.poll() is None
+    with pytest.raises(RenderError, match="timed out"):
+        slow.finish(timeout=0.2)
+    assert slow.poll() is not None  # killed, not left running
+    slow.kill()  # harmless once finished
