@@ -36,7 +36,17 @@ from highlights.render.ffmpeg import (
     start_tool,
 )
 from highlights.render.fonts import CJK_FAMILY, font_file
-from highlights.render.graph import Encoding, Fonts, FontSpec, PlanError, RenderPlan, build_plan
+from highlights.render.graph import (
+    Encoding,
+    Fonts,
+    FontSpec,
+    PlanError,
+    RenderPlan,
+    build_plan,
+    integrated_loudness,
+    loudness_gain,
+    sound_pass,
+)
 from highlights.render.probe import MediaInfo, probe
 from highlights.render.timeline import Timeline
 from highlights.storage.local import LocalStore
@@ -200,12 +210,15 @@ def _position(progress_file: Path) -> float:
 @dataclass(frozen=True)
 class Pass:
     """One ffmpeg run of a render: ``seconds`` of output it makes count towards the progress
-    (0 for a pass not worth reporting); ``progress_file`` is where its ``-progress`` goes."""
+    (0 for a pass not worth reporting); ``progress_file`` is where its ``-progress`` goes;
+    ``then`` gives the pass to start once this one has succeeded (it may read what this one
+    wrote)."""
 
     argv: list[str]
     what: str
     seconds: float = 0.0
     progress_file: Path | None = None
+    then: Callable[[], Pass] | None = None
 
 
 def run_at_once(
@@ -216,39 +229,42 @@ def run_at_once(
     timeout: float,
     poll: float = 0.1,
 ) -> None:
-    """Run the passes side by side, reporting their combined position; the first failure or
-    the timeout kills the rest and raises RenderError (with the failed pass's stderr tail)."""
-    running: list[RunningTool] = []
+    """Run the passes side by side (each followed by its ``then``), reporting their combined
+    position; the first failure or the timeout kills the rest and raises RenderError (with the
+    failed pass's stderr tail)."""
+    total = sum(one.seconds for one in passes)
+    reported = [one for one in passes if one.progress_file is not None]
+    running: list[tuple[Pass, RunningTool]] = []
     try:
         for one in passes:
-            running.append(start_tool(one.argv, what=one.what))
-        total = sum(one.seconds for one in passes)
+            running.append((one, start_tool(one.argv, what=one.what)))
         deadline = time.monotonic() + timeout
         last = -1.0
-        while True:
-            codes = [run.poll() for run in running]
-            for run, code in zip(running, codes, strict=True):
-                if code not in (None, 0):
-                    run.finish()  # raises with the tail of its stderr
-            if all(code == 0 for code in codes):
-                break
-            if time.monotonic() > deadline:
+        while running:
+            for one, run in list(running):
+                if run.poll() is None:
+                    continue
+                run.finish()  # raises with the tail of its stderr unless it succeeded
+                running.remove((one, run))
+                if one.then is not None:
+                    follow = one.then()
+                    running.append((follow, start_tool(follow.argv, what=follow.what)))
+            if running and time.monotonic() > deadline:
                 raise RenderError(f"{what}: ffmpeg timed out after {timeout:.0f} s")
             if progress and total > 0:
                 done = sum(
                     min(_position(one.progress_file), one.seconds)
-                    for one in passes
+                    for one in reported
                     if one.progress_file is not None
                 )
                 fraction = min(done / total, 1.0)
                 if fraction - last >= 0.01:
                     last = fraction
                     progress(fraction, f"{what}: {fraction:.0%}")
-            time.sleep(poll)
-        for run in running:
-            run.finish()
+            if running:
+                time.sleep(poll)
     finally:
-        for run in running:
+        for _, run in running:
             run.kill()
 
 
@@ -312,7 +328,13 @@ def compose(
         Path(plan.concat_path).write_text(plan.concat_list, encoding="utf-8")
         option = filter_script_option()
         ffmpeg = [ffmpeg_path(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
-        passes = [Pass([*ffmpeg, *plan.audio.args(option)], f"{what} (sound)")]
+
+        def deliver_sound() -> Pass:
+            readings = Path(plan.loudness_path).read_text(encoding="utf-8", errors="replace")
+            gain = loudness_gain(integrated_loudness(readings))
+            return Pass([*ffmpeg, *sound_pass(plan, gain)], f"{what} (sound level)")
+
+        passes = [Pass([*ffmpeg, *plan.audio.args(option)], f"{what} (sound)", then=deliver_sound)]
         for c, picture in enumerate(plan.pictures):
             position = folder / f".progress-{timeline.index}-{c}-{secrets.token_hex(4)}"
             passes.append(

@@ -21,7 +21,13 @@ import pytest
 from highlights.manifest.vocabulary import EFFECTS, FILTERS, TRANSITIONS
 from highlights.render.compose import ComposeResult, compose, display_size, find_fonts, gather_media
 from highlights.render.ffmpeg import RenderError, ffmpeg_path, run_ffmpeg, run_ffprobe
-from highlights.render.graph import Encoding, RenderPlan, build_plan
+from highlights.render.graph import (
+    LOUDNESS_I,
+    Encoding,
+    RenderPlan,
+    build_plan,
+    integrated_loudness,
+)
 from highlights.render.probe import probe
 from highlights.render.timeline import (
     Background,
@@ -344,6 +350,16 @@ def test_narration_over_looped_music_faded_out_and_never_clipping(
     assert with_speech > 2.5 * music_only  # narration at 1.0 over music at 0.2
     assert rms(samples, 3.85, 4.0) < 0.5 * rms(samples, 2.3, 2.8)  # faded out at the end
     assert max(abs(v) for v in samples) < 0.95  # limited below full scale
+    # Delivered at the target loudness, whatever the mix measured.
+    assert measured_loudness(result.path, tmp_path) == pytest.approx(LOUDNESS_I, abs=1.0)
+
+
+def measured_loudness(path: Path, tmp: Path) -> float | None:
+    readings = tmp / "readings.txt"
+    run_ffmpeg(["-v", "error", "-i", str(path), "-af",
+                f"ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I:file={readings}",
+                "-f", "null", "-"])  # fmt: skip
+    return integrated_loudness(readings.read_text())
 
 
 def test_source_sound_is_muted_by_default_and_silence_is_still_a_track(

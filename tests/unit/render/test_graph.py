@@ -24,8 +24,11 @@ from highlights.render.graph import (
     caption_windows,
     fit_geometry,
     frame_rate,
+    integrated_loudness,
+    loudness_gain,
     plan_segments,
     rate_text,
+    sound_pass,
     text_band,
 )
 from highlights.render.probe import MediaInfo
@@ -83,9 +86,10 @@ KNOWN_FILTERS = frozenset(
         "asetpts",
         "anullsrc",
         "amix",
-        "loudnorm",
-        "aresample",
-        "alimiter",
+        "asplit",
+        "ebur128",
+        "ametadata",
+        "anullsink",
     ]
 )
 SOURCES = frozenset({"color", "anullsrc"})
@@ -746,8 +750,8 @@ def test_preview_scales_pixel_sizes_but_not_fractions() -> None:
 def test_silence_is_an_anullsrc_track_of_the_right_length() -> None:
     plan = plan_for(timeline())
     statements = check_graph(plan)
-    (st,) = [s for s in statements if s.outputs == ["aout"]]
-    assert st.names() == ["anullsrc", "atrim"]
+    (st,) = [s for s in statements if "aout" in s.outputs]
+    assert st.names() == ["anullsrc", "atrim", "asplit"]  # measured too: silence, no gain
     assert st.filters[1] == ("atrim", f"end_sample={round(plan.duration * 48000)}")
     assert not find(statements, "amix")
 
@@ -782,14 +786,25 @@ def test_narration_source_sound_and_music_are_delayed_and_mixed() -> None:
     (music,) = [st for st in statements if st.outputs == ["music"]]
     assert ("atrim", f"end_sample={total}") in music.filters
     assert options(dict(music.filters)["afade"]) == {"t": "out", "st": "4.6", "d": "2"}
-    (mix,) = [st for st in statements if st.outputs == ["aout"]]
+    (mix,) = [st for st in statements if "aout" in st.outputs]
     assert mix.inputs == ["bed", "sa0", "sa1", "na1", "music"]
     amix = options(dict(mix.filters)["amix"])
     assert amix["normalize"] == "0" and amix["duration"] == "first" and amix["inputs"] == "5"
-    loud = options(dict(mix.filters)["loudnorm"])
-    assert loud["I"] == "-16" and loud["TP"] == "-1.5"
-    assert options(dict(mix.filters)["alimiter"])["limit"] == f"{LIMIT:.3f}"
-    assert mix.filters[-1] == ("atrim", f"end_sample={total}")
+    assert mix.filters[-2:] == [("atrim", f"end_sample={total}"), ("asplit", "2")]
+    # The mix is measured on its way to the WAV: integrated loudness into a file.
+    (meter,) = [st for st in statements if st.inputs == [mix.outputs[1]]]
+    assert meter.names() == ["ebur128", "ametadata", "anullsink"]
+    printed = options(dict(meter.filters)["ametadata"])
+    assert printed["key"] == "lavfi.r128.I" and printed["file"] == plan.loudness_path
+    assert plan.audio.output_args[-3:] == ["-f", "wav", plan.mix_path]
+    assert arg_after(plan.audio.output_args, "-c:a") == "pcm_f32le"
+    # Then one gain to the target and the limiter, encoded to AAC.
+    delivered = sound_pass(plan, 3.25)
+    chain = dict(part.split("=", 1) for part in arg_after(delivered, "-af").split(","))
+    assert chain["volume"] == "3.25dB" and options(chain["alimiter"])["limit"] == f"{LIMIT:.3f}"
+    assert chain["atrim"] == f"end_sample={total}"
+    assert delivered[:2] == ["-i", plan.mix_path] and delivered[-1] == plan.audio_path
+    assert arg_after(delivered, "-c:a") == "aac"
 
 
 def test_missing_narration_audio_is_an_error() -> None:
@@ -816,9 +831,10 @@ def test_encoder_settings_and_output() -> None:
     assert "-c:a" not in args
     sound = plan.audio.args("-/filter_complex")
     assert arg_after(sound, "-/filter_complex") == "/work/render.audio.txt"
-    assert arg_after(sound, "-c:a") == "aac" and arg_after(sound, "-b:a") == "128k"
+    assert arg_after(sound, "-c:a") == "pcm_f32le" and plan.audio_bitrate == "128k"
     assert [sound[i + 1] for i, a in enumerate(sound) if a == "-map"] == ["[aout]"]
-    assert sound[-3:] == ["-f", "mp4", "/work/render.audio.m4a"] and "-c:v" not in sound
+    assert sound[-3:] == ["-f", "wav", "/work/render.mix.wav"] and "-c:v" not in sound
+    assert arg_after(sound_pass(plan, 0.0), "-b:a") == "128k"
     # The join copies both into the output, moving the index to the front.
     join = plan.join_args
     assert join[:6] == ["-f", "concat", "-safe", "0", "-i", "/work/render.pictures.txt"]
@@ -827,7 +843,8 @@ def test_encoder_settings_and_output() -> None:
     assert arg_after(join, "-t") == "4" and join[-3:] == ["-f", "mp4", "/out/.x.tmp"]
     assert plan.concat_list == "file '/work/render.video0.mp4'\n"
     assert set(plan.intermediates) == {
-        "/work/render.video0.mp4", "/work/render.audio.m4a", "/work/render.pictures.txt"
+        "/work/render.video0.mp4", "/work/render.mix.wav", "/work/render.loudness.txt",
+        "/work/render.audio.m4a", "/work/render.pictures.txt",
     }  # fmt: skip
 
 
@@ -849,7 +866,7 @@ def test_preview_is_small_and_cheap() -> None:
     assert (plan.width, plan.height) == (360, 640)
     args = picture_args(plan)
     assert arg_after(args, "-preset") == "ultrafast" and arg_after(args, "-crf") == "35"
-    assert arg_after(plan.audio.args(), "-b:a") == "64k"
+    assert plan.audio_bitrate == "64k"
 
 
 def test_font_specs() -> None:
@@ -878,3 +895,14 @@ def test_everything_at_once_is_a_well_formed_graph() -> None:
     plan = plan_for(tl)
     check_graph(plan)
     assert plan.frames == 175
+
+
+def test_loudness_readings_and_the_gain_they_call_for() -> None:
+    readings = "frame:0 pts:0 pts_time:0\nlavfi.r128.I=-70.0\nframe:1\nlavfi.r128.I=-23.5\n"
+    assert integrated_loudness(readings) == -23.5  # the last reading covers the whole mix
+    assert integrated_loudness("") is None
+    assert integrated_loudness("lavfi.r128.I=-inf\n") is None
+    assert loudness_gain(-23.5) == pytest.approx(7.5)
+    assert loudness_gain(-9.0) == pytest.approx(-7.0)  # too loud: turned down
+    assert loudness_gain(None) == 0.0 and loudness_gain(-70.0) == 0.0  # silence stays silent
+    assert loudness_gain(-60.0) == 30.0  # a whisper is raised at most 30 dB
