@@ -18,6 +18,7 @@ import concurrent.futures
 import contextlib
 import dataclasses
 import functools
+import math
 import os
 import secrets
 import tempfile
@@ -54,6 +55,8 @@ from highlights.storage.local import LocalStore
 __all__ = ["ComposeResult", "Progress", "compose", "find_fonts", "gather_media"]
 
 Progress = Callable[[float, str], None]
+
+SEGMENTS_PER_PASS = 12
 
 
 @dataclass(frozen=True)
@@ -227,20 +230,26 @@ def run_at_once(
     progress: Progress | None,
     what: str,
     timeout: float,
+    limit: int | None = None,
     poll: float = 0.1,
 ) -> None:
-    """Run the passes side by side (each followed by its ``then``), reporting their combined
-    position; the first failure or the timeout kills the rest and raises RenderError (with the
-    failed pass's stderr tail)."""
+    """Run the passes side by side in the order given, at most ``limit`` of those that make
+    output ``seconds`` at a time (the others, short, never wait), each followed by its ``then``;
+    report their combined position. The first failure or the timeout kills the rest and
+    raises RenderError (with the failed pass's stderr tail)."""
     total = sum(one.seconds for one in passes)
     reported = [one for one in passes if one.progress_file is not None]
+    waiting = list(passes)
     running: list[tuple[Pass, RunningTool]] = []
     try:
-        for one in passes:
-            running.append((one, start_tool(one.argv, what=one.what)))
         deadline = time.monotonic() + timeout
         last = -1.0
-        while running:
+        while running or waiting:
+            busy = sum(1 for one, _ in running if one.seconds > 0)
+            while waiting and (limit is None or busy < limit or waiting[0].seconds <= 0):
+                one = waiting.pop(0)
+                running.append((one, start_tool(one.argv, what=one.what)))
+                busy += one.seconds > 0
             for one, run in list(running):
                 if run.poll() is None:
                     continue
@@ -249,7 +258,7 @@ def run_at_once(
                 if one.then is not None:
                     follow = one.then()
                     running.append((follow, start_tool(follow.argv, what=follow.what)))
-            if running and time.monotonic() > deadline:
+            if (running or waiting) and time.monotonic() > deadline:
                 raise RenderError(f"{what}: ffmpeg timed out after {timeout:.0f} s")
             if progress and total > 0:
                 done = sum(
@@ -261,7 +270,7 @@ def run_at_once(
                 if fraction - last >= 0.01:
                     last = fraction
                     progress(fraction, f"{what}: {fraction:.0%}")
-            if running:
+            if running or waiting:
                 time.sleep(poll)
     finally:
         for _, run in running:
@@ -301,7 +310,7 @@ def compose(
     fonts, font_warnings = find_fonts()
     out_path.parent.mkdir(parents=True, exist_ok=True)
     temp = _temp_beside(out_path)
-    chunks = parallel_chunks() if chunks is None else max(1, chunks)
+    chunks = parallel_chunks(len(timeline.segments)) if chunks is None else max(1, chunks)
     what = f"render {'preview ' if preview else ''}{timeline.index}"
     with contextlib.ExitStack() as stack:
         if work_dir is None:
@@ -348,7 +357,13 @@ def compose(
             )  # fmt: skip
         timeout = 120 + 30 * plan.duration
         try:
-            run_at_once(passes, progress=_scaled(progress, 0.98), what=what, timeout=timeout)
+            run_at_once(
+                passes,
+                progress=_scaled(progress, 0.98),
+                what=what,
+                timeout=timeout,
+                limit=os.cpu_count() or 1,
+            )
             run_tool([*ffmpeg, *plan.join_args], what=f"{what} (join)", timeout=timeout)
             written = probe(temp)
             if written.kind != "video" or not written.has_audio:
@@ -373,12 +388,15 @@ def compose(
     )
 
 
-def parallel_chunks() -> int:
-    """Picture passes to run at once: one per core (up to 8), each on one thread. Measured on
-    2 cores for the 30 s benchmark: 9.1-9.6 s instead of 9.6-9.9 s for one pass with ffmpeg
-    5.1 (which runs a whole filter graph on one thread, so x264 waits on it), 8.8 s instead of
-    9.3 s with ffmpeg 9 (whose own threads still contend)."""
-    return min(os.cpu_count() or 1, 8)
+def parallel_chunks(segments: int) -> int:
+    """Picture chunks for a timeline of ``segments``: one per core (up to 8), each run on one
+    thread (measured on 2 cores for the 30 s benchmark: 9.1 s instead of 9.5 s for one pass
+    with ffmpeg 5.1, which runs a whole filter graph on one thread so x264 waits on it; 8.8 s
+    instead of 9.3 s with ffmpeg 9). More when the timeline is long, so that no pass opens more
+    than about ``SEGMENTS_PER_PASS`` inputs (ffmpeg primes every input at start: ~35 MB each
+    for 720p); ``compose`` then runs one per core at a time."""
+    cores = min(os.cpu_count() or 1, 8)
+    return max(cores, math.ceil(segments / SEGMENTS_PER_PASS))
 
 
 def _scaled(progress: Progress | None, share: float) -> Progress | None:
