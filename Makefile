@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint system venv schema package clean
+.PHONY: test test-ffmpeg-new demo lint system venv schema package clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,15 @@ lint: venv
 
 test: system venv lint
 	$(PY) -m pytest
+
+# The engine on a current ffmpeg as well: Debian 12 ships 5.1, and 7.0 changed what the engine
+# relies on (-/filter_complex, graphs without inputs). The static ffmpeg that imageio-ffmpeg
+# ships on PyPI renders the media and end-to-end tests; ffprobe stays Debian's.
+IMAGEIO_FFMPEG ?= imageio-ffmpeg==0.8.1
+test-ffmpeg-new: system venv
+	$(PY) -m pip install --quiet '$(IMAGEIO_FFMPEG)'
+	HIGHLIGHTS_FFMPEG="$$($(PY) -c 'import imageio_ffmpeg; print(imageio_ffmpeg.get_ffmpeg_exe())')" \
+		$(PY) -m pytest -q tests/integration/render tests/e2e
 
 demo: system venv
 	$(VENV)/bin/highlights demo

@@ -1130,7 +1130,10 @@ def _audio(
             parts.append("music")
         else:
             warnings.append(f"music {timeline.music.source!r} has no audio: skipped")
-    bed = f"anullsrc=r={SAMPLE_RATE}:cl=stereo,atrim=end_sample={total}"
+    # The silent bed is an input, not a source filter: ffmpeg 7+ aborts on a graph without
+    # inputs that has a sink branch ("Assertion best_input >= 0 failed").
+    silence = graph.add_input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", "-f", "lavfi")
+    bed = f"[{silence}:a]atrim=end_sample={total}"
     meter = (
         "ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I"
         f":file={escape_filter_value(loudness_path)},anullsink"

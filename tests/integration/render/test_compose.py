@@ -20,7 +20,13 @@ import pytest
 
 from highlights.manifest.vocabulary import EFFECTS, FILTERS, TRANSITIONS
 from highlights.render.compose import ComposeResult, compose, display_size, find_fonts, gather_media
-from highlights.render.ffmpeg import RenderError, ffmpeg_path, run_ffmpeg, run_ffprobe
+from highlights.render.ffmpeg import (
+    RenderError,
+    ffmpeg_major_version,
+    ffmpeg_path,
+    run_ffmpeg,
+    run_ffprobe,
+)
 from highlights.render.graph import (
     LOUDNESS_I,
     Encoding,
@@ -441,7 +447,11 @@ def test_display_size_follows_rotation_and_sample_aspect(tmp_path: Path) -> None
         ["-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=0.2", "-c:v", "libx264", str(plain)]
     )
     rotated = tmp_path / "rotated.mp4"
-    run_ffmpeg(["-i", str(plain), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated)])
+    major = ffmpeg_major_version()
+    if major is not None and major < 7:  # 7.0 replaced the rotate tag by a display matrix
+        run_ffmpeg(["-i", str(plain), "-c", "copy", "-metadata:s:v:0", "rotate=90", str(rotated)])
+    else:
+        run_ffmpeg(["-display_rotation", "90", "-i", str(plain), "-c", "copy", str(rotated)])
     wide = tmp_path / "anamorphic.mp4"
     run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=0.2", "-vf", "setsar=4/3",
                 "-c:v", "libx264", str(wide)])  # fmt: skip

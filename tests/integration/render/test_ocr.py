@@ -11,6 +11,7 @@ import pytest
 
 from highlights.manifest.models import Manifest
 from highlights.render import ocr
+from highlights.render.ffmpeg import ffmpeg_path
 from highlights.render.planner import plan
 from highlights.render.probe import probe
 from highlights.render.subtitles import find_sidecar, similarity
@@ -93,7 +94,7 @@ def test_a_second_read_comes_from_the_cache(
     monkeypatch.setattr(subprocess, "run", counting)
     first = ocr.burned_in_cues(bucket.film.path, info, cache_dir=tmp_path)
     tesseract_calls = [r for r in runs if any("tesseract" in Path(a).name for a in r)]
-    ffmpeg_calls = [r for r in runs if Path(r[0]).name == "ffmpeg"]
+    ffmpeg_calls = [r for r in runs if r[0] == ffmpeg_path()]
     assert len(ffmpeg_calls) == 1  # one sampling pass
     assert 1 <= len(tesseract_calls) <= 2 * 2  # 15 samples: two tiles, each read at most twice
     runs.clear()

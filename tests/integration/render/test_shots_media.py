@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from highlights.render.ffmpeg import RenderError
+from highlights.render.ffmpeg import RenderError, ffmpeg_path
 from highlights.render.probe import probe
 from highlights.render.shot_rules import Shot, build_analysis
 from highlights.render.shots import analyse, detect_shots
@@ -87,7 +87,7 @@ def test_second_call_reads_the_cache_and_runs_no_tool(
     info = probe(film.path)
     tool_calls.clear()
     first = detect_shots(film.path, info, cache_dir=tmp_path)
-    assert any(Path(argv[0]).name == "ffmpeg" for argv in tool_calls)
+    assert any(argv[0] == ffmpeg_path() for argv in tool_calls)
     assert not first.from_cache
 
     tool_calls.clear()
@@ -103,7 +103,7 @@ def test_second_call_reads_the_cache_and_runs_no_tool(
     stat = film.path.stat()
     os.utime(film.path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000))
     detect_shots(film.path, info, cache_dir=tmp_path)
-    assert any(Path(argv[0]).name == "ffmpeg" for argv in tool_calls)
+    assert any(argv[0] == ffmpeg_path() for argv in tool_calls)
 
 
 def test_parallel_time_ranges_measure_what_one_pass_does(film: Film) -> None:

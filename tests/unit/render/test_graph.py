@@ -751,8 +751,14 @@ def test_silence_is_an_anullsrc_track_of_the_right_length() -> None:
     plan = plan_for(timeline())
     statements = check_graph(plan)
     (st,) = [s for s in statements if "aout" in s.outputs]
-    assert st.names() == ["anullsrc", "atrim", "asplit"]  # measured too: silence, no gain
-    assert st.filters[1] == ("atrim", f"end_sample={round(plan.duration * 48000)}")
+    assert st.names() == ["atrim", "asplit"]  # measured too: silence, no gain
+    assert st.filters[0] == ("atrim", f"end_sample={round(plan.duration * 48000)}")
+    # The silence is an input (ffmpeg 7+ aborts on a graph without one that has a sink).
+    (k,) = [i for i, path in enumerate(plan.audio.inputs) if path.startswith("anullsrc=")]
+    assert st.inputs == [f"{k}:a"]
+    args = plan.audio.args()
+    where = args.index("anullsrc=r=48000:cl=stereo")
+    assert args[where - 3 : where] == ["-f", "lavfi", "-i"]
     assert not find(statements, "amix")
 
 
