@@ -293,14 +293,15 @@ def compose(
     encoding: Encoding | None = None,
     chunks: int | None = None,
 ) -> ComposeResult:
-    """Render ``timeline`` to ``out_path`` (an MP4): the picture and the sound as two ffmpeg
-    runs at once, then joined by a stream copy (see ``graph``).
+    """Render ``timeline`` to ``out_path`` (an MP4): the picture in chunks and the sound, as
+    ffmpeg runs side by side (one picture chunk per core at a time), then joined by a stream
+    copy (see ``graph``).
 
     ``preview`` renders a small, low-bitrate version (short side 360 px, crf 35, ultrafast).
     ``work_dir`` keeps the filter scripts (a temporary folder otherwise; the intermediate
     picture and sound files are removed either way). ``encoding`` overrides the x264 preset /
     crf / audio bitrate (the crf defaults to ``timeline.crf``). ``chunks`` is how many picture
-    passes may run at once (default ``parallel_chunks()``).
+    chunks to cut the timeline into at most (default ``parallel_chunks``; 1 for one pass).
     """
     started = time.perf_counter()
     out_path = Path(out_path)
@@ -351,7 +352,7 @@ def compose(
                     [*ffmpeg, "-progress", str(position), "-stats_period", "0.25",
                      *picture.args(option)],
                     f"{what} (picture {c + 1}/{len(plan.pictures)})",
-                    seconds=float(picture.output_args[picture.output_args.index("-t") + 1]),
+                    seconds=picture.seconds,
                     progress_file=position,
                 )
             )  # fmt: skip

@@ -180,6 +180,7 @@ class FfmpegPass:
     script_path: str
     output_args: list[str]  # maps, encoders and the file written
     inputs: tuple[str, ...]  # the files read, in input order
+    seconds: float  # of output it writes
 
     def args(self, script_option: str = "-filter_complex_script") -> list[str]:
         """Everything after the global flags. ``script_option`` is how this ffmpeg reads a
@@ -325,13 +326,14 @@ class _Graph:
     def extend(self, statements: list[str]) -> None:
         self.statements.extend(statements)
 
-    def as_pass(self, script_path: str, output_args: list[str]) -> FfmpegPass:
+    def as_pass(self, script_path: str, output_args: list[str], seconds: float) -> FfmpegPass:
         return FfmpegPass(
             input_args=[arg for input_args in self.inputs for arg in input_args],
             filter_script=";\n".join(self.statements) + "\n",
             script_path=script_path,
             output_args=output_args,
             inputs=tuple(self.files),
+            seconds=seconds,
         )
 
 
@@ -540,27 +542,16 @@ def build_plan(
             *(["-threads", str(x264_threads)] if x264_threads else []),
         ]  # fmt: skip
         written = ["-t", _secs(end - begin), *plain, "-f", "mp4", f"{base}.video{c}.mp4"]
-        pictures.append(graph.as_pass(f"{base}.video{c}.txt", ["-map", "[vout]", *x264, *written]))
+        pictures.append(
+            graph.as_pass(f"{base}.video{c}.txt", ["-map", "[vout]", *x264, *written], end - begin)
+        )
 
     sound = _Graph()
     mix_path, loudness_path = f"{base}.mix.wav", f"{base}.loudness.txt"
     warnings.extend(_audio(sound, timeline, plans, media, duration, loudness_path))
     audio_path = f"{base}.audio.m4a"
-    audio = sound.as_pass(
-        f"{base}.audio.txt",
-        [
-            "-map",
-            "[aout]",
-            "-c:a",
-            "pcm_f32le",
-            "-t",
-            _secs(duration),
-            *plain,
-            "-f",
-            "wav",
-            mix_path,
-        ],
-    )
+    mixed = ["-map", "[aout]", "-c:a", "pcm_f32le", "-t", _secs(duration), *plain]
+    audio = sound.as_pass(f"{base}.audio.txt", [*mixed, "-f", "wav", mix_path], duration)
     pieces = [picture.output_args[-1] for picture in pictures]
     concat_path = f"{base}.pictures.txt"
     join_args = [
