@@ -184,10 +184,18 @@ def no_temp_files(folder: Path) -> Iterator[str]:
 # -- the file --------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("chunks", [1, 3])
 @pytest.mark.parametrize("kind", ["crop", "blur", "image"])
 def test_output_matches_the_timeline(
-    store: LocalStore, tmp_path: Path, kind: Literal["crop", "blur", "image"]
+    store: LocalStore,
+    tmp_path: Path,
+    kind: Literal["crop", "blur", "image"],
+    chunks: int,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    import highlights.render.graph as graph_module
+
+    monkeypatch.setattr(graph_module, "MIN_CHUNK_SECONDS", 1.0)  # the still gets its own chunk
     tl = timeline(
         duration=3.4,
         segments=[
@@ -202,8 +210,11 @@ def test_output_matches_the_timeline(
         background=Background(kind=kind, image="img/bg.png" if kind == "image" else None),
     )  # fmt: skip
     out = tmp_path / "out" / "highlights_1.mp4"
-    result = compose(tl, store, out)
+    result = compose(tl, store, out, chunks=chunks)
     assert result.path == out and (result.width, result.height) == (180, 320)
+    media = gather_media(tl, store)
+    split = build_plan(tl, media, output="x", work_dir=str(tmp_path), chunks=chunks)
+    assert len(split.pictures) == min(chunks, 2)  # a cut only before the still
     data = check_file(result, tl)
     assert int(next(s for s in data["streams"] if s["codec_type"] == "video")["nb_frames"]) == 85
     # Fast start: the index (moov) comes before the media data.
