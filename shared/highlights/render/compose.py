@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from highlights.render.cores import usable_cores
 from highlights.render.ffmpeg import (
     RenderError,
     RunningTool,
@@ -363,7 +364,7 @@ def compose(
                 progress=_scaled(progress, 0.98),
                 what=what,
                 timeout=timeout,
-                limit=os.cpu_count() or 1,
+                limit=usable_cores(),
             )
             run_tool([*ffmpeg, *plan.join_args], what=f"{what} (join)", timeout=timeout)
             written = probe(temp)
@@ -396,7 +397,7 @@ def parallel_chunks(segments: int) -> int:
     instead of 9.3 s with ffmpeg 9). More when the timeline is long, so that no pass opens more
     than about ``SEGMENTS_PER_PASS`` inputs (ffmpeg primes every input at start: ~35 MB each
     for 720p); ``compose`` then runs one per core at a time."""
-    cores = min(os.cpu_count() or 1, 8)
+    cores = min(usable_cores(), 8)
     return max(cores, math.ceil(segments / SEGMENTS_PER_PASS))
 
 

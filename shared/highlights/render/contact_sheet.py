@@ -15,13 +15,13 @@ in preview-only mode under ``.highlights/previews/<job>/`` (``preview_<index>.co
 from __future__ import annotations
 
 import math
-import os
 import posixpath
 import tempfile
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from highlights.render.cores import usable_cores
 from highlights.render.ffmpeg import escape_filter_value, run_ffmpeg
 from highlights.render.fonts import font_file
 from highlights.render.probe import IMAGE_SUFFIXES
@@ -162,7 +162,7 @@ def render_contact_sheet(timeline: Timeline, store: LocalStore, out_png: Path) -
             (seg, store.path_for(seg.source), workdir / f"{k:04d}.png")
             for k, seg in enumerate(timeline.segments)
         ]
-        with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+        with ThreadPoolExecutor(max_workers=min(2, usable_cores())) as pool:
             for done in [pool.submit(_cell, seg, src, out, workdir) for seg, src, out in jobs]:
                 done.result()
         tile = f"tile={columns}x{rows}:padding={PADDING}:margin={PADDING}:color={BACKGROUND}"

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from highlights.render import cache
+from highlights.render.cores import usable_cores
 from highlights.render.ffmpeg import RenderError, find_tool, run_ffmpeg, run_tool
 from highlights.render.probe import MediaInfo
 from highlights.render.sentences import is_cjk
@@ -59,7 +60,7 @@ MIN_CONFIDENCE = 45.0  # mean word confidence (0-100) a line needs
 RETRY_BELOW = 80.0  # bands read with less confidence are read again (see _read_tile)
 MIN_WORD_CONFIDENCE = 30.0  # words below this are dropped before lines are formed
 MERGE_SIMILARITY = 0.6
-WORKERS = max(1, min(4, os.cpu_count() or 1))
+WORKERS = min(4, usable_cores())
 
 
 # -- the engine ------------------------------------------------------------------------------------

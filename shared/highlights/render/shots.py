@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from highlights.render import cache
+from highlights.render.cores import usable_cores
 from highlights.render.ffmpeg import RenderError, run_ffmpeg
 from highlights.render.probe import MediaInfo, probe
 from highlights.render.shot_rules import (
@@ -166,13 +167,6 @@ def _float(text: str) -> float:
         return math.nan
 
 
-def available_cores() -> int:
-    try:
-        return max(len(os.sched_getaffinity(0)), 1)
-    except AttributeError:  # not on Linux
-        return max(os.cpu_count() or 1, 1)
-
-
 def _chunks(duration: float, jobs: int, min_chunk: float) -> list[tuple[float, float]]:
     count = max(1, min(jobs, int(duration // max(min_chunk, 1e-3))))
     # Whole milliseconds, as they are written on the command line.
@@ -257,13 +251,13 @@ def analyse(
     one process per core keeps both busy (1.4-1.6x faster on the 10-minute benchmark).
     """
     params = params or DecodeParams()
-    jobs = jobs or available_cores()
+    jobs = jobs or usable_cores()
     spans = _chunks(duration, jobs, min_chunk)
     if len(spans) == 1:
         return _analyse_chunk(
             path, (0.0, duration), params, threads=None, last=True, timeout=timeout
         )
-    threads = max(1, available_cores() // len(spans))
+    threads = max(1, usable_cores() // len(spans))
     with ThreadPoolExecutor(max_workers=len(spans)) as pool:
         parts = list(
             pool.map(

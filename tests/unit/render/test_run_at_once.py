@@ -124,10 +124,10 @@ def test_progress_adds_up_the_passes_positions(tmp_path: Path) -> None:
 
 
 def test_chunks_follow_the_cores_and_the_length(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compose_module.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(compose_module, "usable_cores", lambda: 2)
     assert parallel_chunks(6) == 2
     assert parallel_chunks(48) == 48 // compose_module.SEGMENTS_PER_PASS
-    monkeypatch.setattr(compose_module.os, "cpu_count", lambda: 32)
+    monkeypatch.setattr(compose_module, "usable_cores", lambda: 32)
     assert parallel_chunks(6) == 8  # chunk_spans makes fewer when the timeline is short
-    monkeypatch.setattr(compose_module.os, "cpu_count", lambda: None)
+    monkeypatch.setattr(compose_module, "usable_cores", lambda: 1)
     assert parallel_chunks(3) == 1
