@@ -175,7 +175,7 @@ class RunningTool:
         except subprocess.TimeoutExpired:
             self.kill()
             raise RenderError(
-                f"{self.what}: timed out after {timeout:.0f} s", command=self.command
+                f"{self.what}: timed out after {timeout:g} s", command=self.command
             ) from None
         try:
             if code != 0:
