@@ -239,7 +239,7 @@ def run_at_once(
     report their combined position. The first failure or the timeout kills the rest and
     raises RenderError (with the failed pass's stderr tail)."""
     total = sum(one.seconds for one in passes)
-    reported = [one for one in passes if one.progress_file is not None]
+    reported = [(one.progress_file, one.seconds) for one in passes if one.progress_file]
     waiting = list(passes)
     running: list[tuple[Pass, RunningTool]] = []
     try:
@@ -262,11 +262,7 @@ def run_at_once(
             if (running or waiting) and time.monotonic() > deadline:
                 raise RenderError(f"{what}: ffmpeg timed out after {timeout:.0f} s")
             if progress and total > 0:
-                done = sum(
-                    min(_position(one.progress_file), one.seconds)
-                    for one in reported
-                    if one.progress_file is not None
-                )
+                done = sum(min(_position(path), seconds) for path, seconds in reported)
                 fraction = min(done / total, 1.0)
                 if fraction - last >= 0.01:
                     last = fraction

@@ -196,10 +196,8 @@ class RenderPlan:
     loudness_path: str  # ebur128's readings while mixing (``integrated_loudness`` reads them)
     audio_path: str  # the sound as delivered, AAC (``sound_pass`` writes it)
     audio_bitrate: str
-    concat_list: str  # the chunks, for ffmpeg's concat demuxer; written to ``concat_path``
-    concat_path: str
+    concat_path: str  # where the caller writes ``concat_list``
     join_args: list[str]  # chunks and sound copied into the output, fast start
-    intermediates: tuple[str, ...]  # files the passes write besides the output
     width: int
     height: int
     rate: str
@@ -209,6 +207,21 @@ class RenderPlan:
     texts: tuple[PlacedText, ...]
     stickers: tuple[tuple[int, int, int, int], ...]  # x, y, w, h on the canvas
     warnings: tuple[str, ...]
+
+    @property
+    def chunk_paths(self) -> list[str]:
+        return [picture.output_args[-1] for picture in self.pictures]
+
+    @property
+    def concat_list(self) -> str:
+        """The chunks, in order, for ffmpeg's concat demuxer."""
+        return "".join(f"file {concat_quote(path)}\n" for path in self.chunk_paths)
+
+    @property
+    def intermediates(self) -> tuple[str, ...]:
+        """Files the passes write besides the output."""
+        extra = (self.mix_path, self.loudness_path, self.audio_path, self.concat_path)
+        return (*self.chunk_paths, *extra)
 
 
 # -- small helpers -----------------------------------------------------------------------------
@@ -552,7 +565,6 @@ def build_plan(
     audio_path = f"{base}.audio.m4a"
     mixed = ["-map", "[aout]", "-c:a", "pcm_f32le", "-t", _secs(duration), *plain]
     audio = sound.as_pass(f"{base}.audio.txt", [*mixed, "-f", "wav", mix_path], duration)
-    pieces = [picture.output_args[-1] for picture in pictures]
     concat_path = f"{base}.pictures.txt"
     join_args = [
         "-f", "concat", "-safe", "0", "-i", concat_path, "-i", audio_path,
@@ -566,10 +578,8 @@ def build_plan(
         loudness_path=loudness_path,
         audio_path=audio_path,
         audio_bitrate=enc.audio_bitrate,
-        concat_list="".join(f"file {concat_quote(piece)}\n" for piece in pieces),
         concat_path=concat_path,
         join_args=join_args,
-        intermediates=(*pieces, mix_path, loudness_path, audio_path, concat_path),
         width=width,
         height=height,
         rate=rate_s,
@@ -578,7 +588,7 @@ def build_plan(
         segments=tuple(plans),
         texts=tuple(texts),
         stickers=tuple(sticker_boxes),
-        warnings=tuple(dict.fromkeys(warnings)),
+        warnings=tuple(warnings),
     )
 
 
@@ -758,13 +768,9 @@ def _decode_runs(
     runs: list[list[int]] = []
     for n, plan in enumerate(plans):
         if runs and sources[n].kind == "video":
-            last = plans[runs[-1][-1]]
+            last = plans[runs[-1][-1]]  # the same source key: the same film
             gap = plan.segment.source_in - (last.segment.source_in + last.duration)
-            if (
-                last.segment.source == plan.segment.source
-                and sources[runs[-1][-1]].kind == "video"
-                and -1e-6 <= gap <= SHARE_GAP
-            ):
+            if last.segment.source == plan.segment.source and -1e-6 <= gap <= SHARE_GAP:
                 runs[-1].append(n)
                 continue
         runs.append([n])
