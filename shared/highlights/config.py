@@ -32,7 +32,14 @@ OPTIONAL_SETTINGS: dict[str, tuple[str, str]] = {
         "none: no callbacks, the timer polls",
         "the callback function's URL",
     ),
-    "HIGHLIGHTS_CALLBACK_KEYS": ("none", "comma-separated: the first signs, all verify (rotation)"),
+    "HIGHLIGHTS_CALLBACK_KEYS": (
+        "none (required with a callback URL)",
+        "comma-separated: the first signs job tokens, all verify (rotation)",
+    ),
+    "HIGHLIGHTS_CALLBACK_DEADLINE": (
+        "2s",
+        "the callback answers within this; what is left is the timer's (ICE waits 3 s)",
+    ),
     "HIGHLIGHTS_ICE_ENDPOINT": ("ice.<region>.aliyuncs.com", "a host (ice-vpc.…) or URL override"),
     "HIGHLIGHTS_OSS_ENDPOINT": ("oss-<region>.aliyuncs.com", "a host or URL override"),
     "HIGHLIGHTS_OSS_INTERNAL": (
@@ -60,22 +67,6 @@ PLATFORM_SETTINGS: tuple[str, ...] = (
     "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
     "ALIBABA_CLOUD_SECURITY_TOKEN",
 )
-
-
-ENV_KEY_ID = "ALIBABA_CLOUD_ACCESS_KEY_ID"
-ENV_KEY_SECRET = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
-ENV_TOKEN = "ALIBABA_CLOUD_SECURITY_TOKEN"
-Credentials = tuple[str, str, "str | None"]
-
-
-def credentials_from_env(environ: Mapping[str, str] | None = None) -> Credentials | None:
-    """(key id, secret, STS token or None) from the standard variables Function Compute sets for the
-    function's role, or None when they are not set."""
-    env = os.environ if environ is None else environ
-    key_id, secret = env.get(ENV_KEY_ID, "").strip(), env.get(ENV_KEY_SECRET, "").strip()
-    if not key_id or not secret:
-        return None
-    return key_id, secret, env.get(ENV_TOKEN, "").strip() or None
 
 
 class SettingsError(ValueError):
@@ -126,6 +117,7 @@ class Settings:
     oss_endpoint: str | None = None
     oss_internal: bool = False
     max_job_age: float = 24 * 3600
+    callback_deadline: float = 2.0
 
     @property
     def bucket(self) -> str | None:
@@ -158,6 +150,17 @@ class Settings:
         keys = tuple(
             k.strip() for k in env.get("HIGHLIGHTS_CALLBACK_KEYS", "").split(",") if k.strip()
         )
+        if callback_url and not keys:
+            raise SettingsError(
+                "HIGHLIGHTS_CALLBACK_KEYS is not set: a callback URL needs a key to sign job "
+                "tokens and verify callbacks"
+            )
+        deadline = _seconds(env, "HIGHLIGHTS_CALLBACK_DEADLINE", 2.0)
+        if deadline > 2.8:
+            raise SettingsError(
+                f"HIGHLIGHTS_CALLBACK_DEADLINE={env['HIGHLIGHTS_CALLBACK_DEADLINE']!r}: ICE counts "
+                "a callback only when answered within 3 s; give at most 2.8s"
+            )
         settings = cls(
             store=store,
             producer=producer,  # type: ignore[arg-type]
@@ -170,6 +173,7 @@ class Settings:
             oss_endpoint=env.get("HIGHLIGHTS_OSS_ENDPOINT") or None,
             oss_internal=env.get("HIGHLIGHTS_OSS_INTERNAL", "").lower() in ("1", "true", "yes"),
             max_job_age=_seconds(env, "HIGHLIGHTS_MAX_JOB_AGE", 24 * 3600),
+            callback_deadline=deadline,
         )
         settings.layout()  # refuses a layout that would re-trigger the submit function
         return settings

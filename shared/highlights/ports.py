@@ -45,6 +45,17 @@ class PermanentError(HighlightsError):
         self.message = message
 
 
+class ServiceRefused(HighlightsError):
+    """The service refused the caller, not the job: credentials, signature, permissions, a service
+    not activated, the account's state. Never a job's fault, so it never ends a job: the job waits,
+    with back-off, until an operator fixes the cause (the tick logs it at ERROR)."""
+
+    def __init__(self, message: str, *, code: str = "Refused") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 @dataclass(frozen=True)
 class StoredObject:
     key: str
@@ -112,6 +123,7 @@ class JobStatus:
     create_time: str | None = None
     complete_time: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # adapter-specific (e.g. local timelines)
+    raw_status: str | None = None  # what the producer said when it was none of the states above
 
     @property
     def terminal(self) -> bool:

@@ -38,7 +38,11 @@ from urllib.parse import parse_qsl, quote, urlsplit
 API_VERSION = "2020-11-09"
 SUBMIT = "SubmitBatchMediaProducingJob"
 GET = "GetBatchMediaProducingJob"
-TEST_CREDENTIALS = {"test-key-id": "test-key-secret"}
+TEST_CREDENTIALS = {
+    "test-key-id": "test-key-secret",
+    # a second identity: what a Function Compute invocation hands over in its context
+    "invocation-key-id": "invocation-key-secret",
+}
 _AUTH = re.compile(
     r"ACS3-HMAC-SHA256 Credential=(?P<key>[^,]+),SignedHeaders=(?P<signed>[^,]+),"
     r"Signature=(?P<signature>[0-9a-f]+)"
@@ -100,6 +104,7 @@ class _State:
     by_token: dict[str, str] = field(default_factory=dict)
     faults: list[_Fault] = field(default_factory=list)
     rate_per_second: int | None = None
+    refusal: tuple[int, str] | None = None
     recent: deque[float] = field(default_factory=deque)
     lock: threading.Lock = field(default_factory=threading.Lock)
     stop: threading.Event = field(default_factory=threading.Event)
@@ -147,6 +152,7 @@ class IceTestServer:
             s.faults.clear()
             s.recent.clear()
             s.rate_per_second = None
+            s.refusal = None
             s.unknown_job = (404, "ResourceNotFound")
             s.verify_signatures = True
 
@@ -201,6 +207,16 @@ class IceTestServer:
         if not 0 < seconds <= 30:
             raise ValueError("stalls are bounded: 0 < seconds <= 30")
         self._add(_Fault(times, action, stall=seconds, after_accept=after_accept))
+
+    def refuse(self, status: int | None, code: str = "") -> None:
+        """Refuse every request with (status, code) until called with None: a RAM policy
+        mistake, an unknown key or an expired STS token, as Alibaba Cloud answers them."""
+        with self._state.lock:
+            self._state.refusal = None if status is None else (status, code)
+
+    def clear_faults(self) -> None:
+        with self._state.lock:
+            self._state.faults.clear()
 
     def rate_limit(self, per_second: int | None) -> None:
         with self._state.lock:
@@ -258,9 +274,12 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = str(uuid.uuid4()).upper()
         with s.lock:
             s.requests.append(request)
-            fault = self._take_fault(action)
+            refusal = s.refusal
+            fault = None if refusal else self._take_fault(action)
             throttled = self._over_rate()
         try:
+            if refusal is not None:
+                raise _Answer(refusal[0], refusal[1], f"refused: {refusal[1]}")
             if fault is not None and fault.stall and not fault.after_accept:
                 s.stop.wait(fault.stall)
             if fault is not None and not fault.stall:

@@ -12,12 +12,19 @@ from typing import Any
 
 import pytest
 
-from highlights.ports import NotFound, PermanentError, Producer, SubmitRequest, TransientError
+from highlights.credentials import from_env as credentials_from_env
+from highlights.ports import (
+    NotFound,
+    PermanentError,
+    Producer,
+    ServiceRefused,
+    SubmitRequest,
+    TransientError,
+)
 from highlights.producers import ice as ice_module
 from highlights.producers.ice import (
     IceProducer,
     clear_client_cache,
-    credentials_from_env,
     ice_endpoint,
     job_status,
     parse_extend,
@@ -128,7 +135,7 @@ def test_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     ) == ("i", "s", None)
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", raising=False)
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         IceProducer("cn-shanghai")
     assert caught.value.code == "InvalidCredentials"
 
@@ -300,14 +307,13 @@ def test_stall_before_the_call_took_effect(producer: IceProducer, server: IceTes
     [
         (400, "InvalidParameter"),
         (400, "InvalidParameter.OutputConfig"),
-        (403, "Forbidden.RAM"),
-        (403, "NoPermission"),
         (400, "MissingParameter"),
-        (404, "InvalidAction.NotFound"),
-        (500, "InvalidParameter.Internal"),  # a permanent code wins over a 5xx status
+        (400, "IdempotentParameterMismatch"),
+        (400, "SomethingUndocumented"),
+        (500, "InvalidParameter.Internal"),  # a job-level code wins over a 5xx status
     ],
 )
-def test_permanent_errors_are_not_retried(
+def test_job_level_errors_are_permanent_and_not_retried(
     producer: IceProducer, server: IceTestServer, fake_time: FakeTime, status: int, code: str
 ) -> None:
     server.fail_next(5, status=status, code=code, message=f"scripted {code}")
@@ -320,9 +326,37 @@ def test_permanent_errors_are_not_retried(
     assert fake_time.sleeps == []
 
 
-def test_wrong_secret_is_permanent(server: IceTestServer, fake_time: FakeTime) -> None:
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (403, "Forbidden.RAM"),
+        (403, "NoPermission"),
+        (404, "InvalidAccessKeyId.NotFound"),
+        (400, "InvalidSecurityToken.Expired"),
+        (400, "SignatureDoesNotMatch"),
+        (404, "InvalidAction.NotFound"),
+        (400, "OperationDenied.Suspended"),
+        (403, "ServiceNotActivated"),
+        (403, ""),
+        (401, "Whatever"),
+    ],
+)
+def test_a_refused_caller_is_service_refused_not_a_job_error(
+    producer: IceProducer, server: IceTestServer, fake_time: FakeTime, status: int, code: str
+) -> None:
+    server.fail_next(5, status=status, code=code, message=f"scripted {code}")
+    with pytest.raises(ServiceRefused) as caught:
+        producer.submit(REQUEST, "token-refused", None)
+    assert caught.value.code == (code or f"HTTP{status}")
+    assert not isinstance(caught.value, PermanentError)
+    assert len(server.requests) == 1 and fake_time.sleeps == []
+    with pytest.raises(ServiceRefused):
+        producer.get("job-x")  # a refused read is never "no such job"
+
+
+def test_wrong_secret_is_refused(server: IceTestServer, fake_time: FakeTime) -> None:
     producer = make_producer(server, fake_time, credentials=(KEY_ID, "wrong-secret", None))
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         producer.submit(REQUEST, "token-sig", None)
     assert caught.value.code == "SignatureDoesNotMatch"
     assert "wrong-secret" not in str(caught.value)
@@ -387,7 +421,7 @@ def test_secrets_echoed_by_the_server_are_masked(
 ) -> None:
     producer = make_producer(server, fake_time, credentials=(KEY_ID, SECRET, STS_TOKEN))
     server.fail_next(1, status=403, code="Forbidden", message=f"token {STS_TOKEN} secret {SECRET}")
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         producer.submit(REQUEST, "token-echo", None)
     assert STS_TOKEN not in str(caught.value) and SECRET not in str(caught.value)
     assert caught.value.__cause__ is None
@@ -501,7 +535,7 @@ def test_unknown_states_are_not_terminal(producer: IceProducer, server: IceTestS
     server.add_job("job-odd", Status="Queuing", SubJobList=[{"Status": "Rendering"}])
     status = producer.get("job-odd")
     assert status.status == "Processing" and not status.terminal
-    assert status.extra["RawStatus"] == "Queuing"
+    assert status.raw_status == "Queuing"
     assert status.sub_jobs[0].status == "Processing"
 
 
@@ -513,7 +547,6 @@ def test_unknown_states_are_not_terminal(producer: IceProducer, server: IceTestS
         (400, "InvalidParameter.JobNotExist"),
         (400, "InvalidParameter"),  # the message names the JobId
         (400, "EntityNotExist.Job"),
-        "empty",
     ],
 )
 def test_unknown_job_is_not_found(
@@ -526,9 +559,18 @@ def test_unknown_job_is_not_found(
     assert fake_time.sleeps == []
 
 
-def test_unknown_access_key_is_permanent_not_not_found(server: IceTestServer) -> None:
+def test_a_200_without_the_job_is_transient_not_not_found(
+    producer: IceProducer, server: IceTestServer, fake_time: FakeTime
+) -> None:
+    server.answer_unknown_jobs_with("empty")
+    with pytest.raises(TransientError) as caught:
+        producer.get("no-such-job")
+    assert caught.value.code == "MalformedResponse"
+
+
+def test_unknown_access_key_is_refused_not_not_found(server: IceTestServer) -> None:
     producer = make_producer(server, credentials=("unknown-key", SECRET, None))
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         producer.get("some-job")
     assert caught.value.code == "InvalidAccessKeyId.NotFound"
     assert not isinstance(caught.value, NotFound)
@@ -609,7 +651,7 @@ def test_a_missing_api_or_instance_is_not_a_missing_job(
     producer: IceProducer, server: IceTestServer, status: int, code: str
 ) -> None:
     server.fail_next(1, status=status, code=code, action=GET)
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         producer.get("job-x")
     assert caught.value.code == code
     assert not isinstance(caught.value, NotFound)

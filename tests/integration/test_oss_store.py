@@ -12,8 +12,15 @@ from collections.abc import Iterator
 import oss2
 import pytest
 
-from highlights.ports import AlreadyExists, NotFound, PermanentError, TransientError, UnsafeKey
-from highlights.storage.oss import OssStore, check_key, credentials_from_env, oss_endpoint
+from highlights.credentials import from_env as credentials_from_env
+from highlights.ports import (
+    AlreadyExists,
+    NotFound,
+    ServiceRefused,
+    TransientError,
+    UnsafeKey,
+)
+from highlights.storage.oss import OssStore, check_key, oss_endpoint
 from tests.contract.store_contract import StoreContract
 from tests.integration.oss_server import OssTestServer
 
@@ -151,7 +158,7 @@ def test_sts_auth_from_env(server: OssTestServer, monkeypatch: pytest.MonkeyPatc
 def test_missing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_ID", raising=False)
     monkeypatch.delenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", raising=False)
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         OssStore("my-bucket", region="cn-shanghai")
     assert caught.value.code == "InvalidCredentials"
 
@@ -275,10 +282,10 @@ def test_other_transient_answers(server: OssTestServer, status: int, code: str) 
     assert server.dialect.count("HEAD") == 2
 
 
-def test_403_is_permanent_and_not_retried(server: OssTestServer) -> None:
+def test_403_is_a_refused_caller_and_not_retried(server: OssTestServer) -> None:
     store, sleeps = make_store(server)
     server.dialect.fail_next(5, status=403, code="AccessDenied", method="PUT")
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         store.put(unique("denied"), b"x")
     assert caught.value.code == "AccessDenied"
     assert "403" in caught.value.message
@@ -286,11 +293,11 @@ def test_403_is_permanent_and_not_retried(server: OssTestServer) -> None:
     assert sleeps.delays == []
 
 
-def test_missing_bucket_is_permanent_not_not_found(server: OssTestServer) -> None:
+def test_missing_bucket_is_refused_not_not_found(server: OssTestServer) -> None:
     store = OssStore(
         "no-such-bucket-here", region="cn-shanghai", endpoint=server.endpoint, credentials=CREDS
     )
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         store.get("k")
     assert caught.value.code == "NoSuchBucket"
     assert not isinstance(caught.value, NotFound)
@@ -375,7 +382,7 @@ def test_secrets_stay_out_of_errors_and_logs(
     server.dialect.fail_next(
         1, status=403, code="SignatureDoesNotMatch", message=echo, method="PUT"
     )
-    with pytest.raises(PermanentError) as caught:
+    with pytest.raises(ServiceRefused) as caught:
         store.put(unique("denied"), b"x")
     assert caught.value.__cause__ is None
     text = str(caught.value) + caught.value.message

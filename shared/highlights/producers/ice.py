@@ -16,7 +16,8 @@ budget of 20 s per call for all attempts and back-off sleeps together. The last 
 are clipped to what is left of the budget, so a call returns or raises within about budget +
 100 ms. Back-off: exponential with full jitter, base 0.2 s, cap 5 s.
 
-Errors are classified by the error code (`TeaException.code`), then by HTTP status:
+Errors are classified by the error code (`TeaException.code`), then by HTTP status, into the
+port's three kinds. What matters is whose fault it is: a refused *caller* must never end a job.
 
 | class | codes / conditions |
 |---|---|
@@ -24,14 +25,16 @@ Errors are classified by the error code (`TeaException.code`), then by HTTP stat
 |                     | `ServiceUnAvailable`, `InternalError*`, `RequestsTooFrequent`, HTTP 5xx, 429, |
 |                     | network errors and timeouts (`UnretryableException` around a requests error), |
 |                     | a non-JSON answer (a gateway's error page) or a 200 without the expected field |
-| permanent | `IdempotentParameterMismatch`, `InvalidParameter*`, `MissingParameter*`, `Forbidden*`, |
-|           | `InvalidAccessKeyId*`, `SignatureDoesNotMatch`, `IncompleteSignature`, |
-|           | `InvalidSecurityToken*`, `InvalidCredentials`, `NoPermission`, `OperationDenied*`, |
-|           | `InvalidAction*`, any other 4xx, and local failures such as missing credentials |
+| service refused (the caller: never ends a job) | `Forbidden*`, `NoPermission*`, `Unauthorized*`, |
+|           | `InvalidAccessKeyId*`, `SignatureDoesNotMatch`, `SignatureNonceUsed`, `IncompleteSignature`, |
+|           | `InvalidSecurityToken*`, `MissingSecurityToken`, `InvalidCredentials`, `InvalidTimeStamp*`, |
+|           | `OperationDenied*`, `InvalidAction*`, `InvalidVersion`, codes naming a service not activated, |
+|           | suspended, disabled or in arrears, any other 401/403, and missing local credentials |
+| permanent (the job: ends it) | `IdempotentParameterMismatch`, `InvalidParameter*`, `MissingParameter*`, |
+|           | any other 4xx |
 | NotFound (get only) | 404 or a code containing `NotFound`/`NotExist` (`ResourceNotFound` is IMS's |
-|                     | documented code), `InvalidParameter*` whose message names the JobId, or a 200 |
-|                     | without `EditingBatchJob`; never for credential or API codes such as |
-|                     | `InvalidAccessKeyId.NotFound` or `InvalidAction.NotFound` (HTTP 404 too) |
+|                     | documented code), `InvalidParameter*` whose message names the JobId; never for |
+|                     | a refused caller (`InvalidAccessKeyId.NotFound`, `InvalidAction.NotFound`) |
 
 A submit retried after a timeout sends the same ClientToken, so ICE answers with the job the lost
 attempt created instead of starting a second one. Messages carry the code, the HTTP status, ICE's
@@ -42,7 +45,6 @@ chained into tracebacks.
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
 import random
 import re
@@ -52,13 +54,15 @@ from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import urlsplit
 
-from highlights.config import ENV_KEY_ID, ENV_KEY_SECRET, Credentials, credentials_from_env
+from highlights import budget
+from highlights.credentials import Credentials, require, source
 from highlights.ports import (
     BatchState,
     HighlightsError,
     JobStatus,
     NotFound,
     PermanentError,
+    ServiceRefused,
     SubJob,
     SubJobState,
     SubmitRequest,
@@ -83,32 +87,28 @@ _TRANSIENT_PREFIXES = (
     "InternalError",
     "RequestsTooFrequent",
 )
-_PERMANENT_PREFIXES = (
+_JOB_PREFIXES = (  # the request or the job is wrong
     "IdempotentParameterMismatch",
     "InvalidParameter",
     "MissingParameter",
+)
+_REFUSED_PREFIXES = (  # who is calling: credentials, signature, permissions, the API, the account
     "Forbidden",
+    "NoPermission",
+    "Unauthorized",
     "InvalidAccessKeyId",
     "SignatureDoesNotMatch",
+    "SignatureNonceUsed",
     "IncompleteSignature",
     "InvalidSecurityToken",
+    "MissingSecurityToken",
     "InvalidCredentials",
-    "NoPermission",
+    "InvalidTimeStamp",
     "OperationDenied",
-    "InvalidAction",
-)
-_NEVER_NOT_FOUND = (  # credentials, or the API itself missing: never "no such job"
     "InvalidAction",
     "InvalidVersion",
-    "InvalidAccessKeyId",
-    "InvalidSecurityToken",
-    "SignatureDoesNotMatch",
-    "IncompleteSignature",
-    "InvalidCredentials",
-    "Forbidden",
-    "NoPermission",
-    "OperationDenied",
 )
+_REFUSED_WORDS = re.compile(r"NotActivat|NotOpen|NotEnabled|Suspend|Arrear|Disabled", re.IGNORECASE)
 _NOT_FOUND_CODE = re.compile(r"NotFound|NotExist", re.IGNORECASE)
 _BATCH_STATES: frozenset[str] = frozenset({"Init", "Processing", "Finished", "Failed"})
 _SUB_JOB_STATES: frozenset[str] = frozenset({"Init", "Processing", "Success", "Failed"})
@@ -169,11 +169,6 @@ _CLIENTS_LOCK = threading.Lock()
 _MAX_CLIENTS = 8  # rotated STS credentials make new keys; old clients are dropped
 
 
-def _fingerprint(credentials: Credentials) -> str:
-    joined = "\0".join(part or "" for part in credentials)
-    return hashlib.sha256(joined.encode()).hexdigest()[:24]
-
-
 def _client_for(
     host: str,
     protocol: str,
@@ -182,7 +177,7 @@ def _client_for(
     read_timeout_ms: int,
     credentials: Credentials,
 ) -> Any:
-    key = (host, protocol, region, connect_timeout_ms, read_timeout_ms, _fingerprint(credentials))
+    key = (host, protocol, region, connect_timeout_ms, read_timeout_ms, credentials.fingerprint())
     with _CLIENTS_LOCK:
         client = _CLIENTS.get(key)
         if client is not None:
@@ -226,7 +221,7 @@ class IceProducer:
         connect_timeout_ms: int = DEFAULT_CONNECT_TIMEOUT_MS,
         read_timeout_ms: int = DEFAULT_READ_TIMEOUT_MS,
         budget_seconds: float = DEFAULT_BUDGET_SECONDS,
-        credentials: Credentials | None = None,
+        credentials: Credentials | tuple[str, str, str | None] | None = None,
         backoff_base: float = DEFAULT_BASE,
         backoff_cap: float = DEFAULT_CAP,
         sleep: Callable[[float], object] = time.sleep,
@@ -240,15 +235,9 @@ class IceProducer:
         self.connect_timeout_ms = int(connect_timeout_ms)
         self.read_timeout_ms = int(read_timeout_ms)
         self.budget_seconds = float(budget_seconds)
-        creds = credentials if credentials is not None else credentials_from_env()
-        if creds is None or not creds[0] or not creds[1]:
-            # No fallback to the SDK's default chain: it probes the ECS metadata service.
-            raise PermanentError(
-                f"no ICE credentials: pass them or set {ENV_KEY_ID} and {ENV_KEY_SECRET}",
-                code="InvalidCredentials",
-            )
-        self._credentials: Credentials = creds
-        self._secrets = frozenset(s for s in creds[1:] if s)
+        # Asked for at every call: an invocation's fresh STS token replaces an expired one.
+        self._credentials = source(credentials)
+        self._credentials_now()  # none at all is a configuration error, told at start-up
         self._backoff = (backoff_base, backoff_cap)
         self._sleep = sleep
         self._clock = clock
@@ -261,14 +250,17 @@ class IceProducer:
         """Import the SDK and build the client now (e.g. in a Function Compute initializer)."""
         self._client()
 
-    def _client(self) -> Any:
+    def _credentials_now(self) -> Credentials:
+        return require(self._credentials, "ICE")
+
+    def _client(self, creds: Credentials | None = None) -> Any:
         return _client_for(
             self.host,
             self.protocol,
             self.region,
             self.connect_timeout_ms,
             self.read_timeout_ms,
-            self._credentials,
+            creds or self._credentials_now(),
         )
 
     # -- Producer ---------------------------------------------------------------------------------
@@ -309,11 +301,12 @@ class IceProducer:
 
             sdk_request = models.GetBatchMediaProducingJobRequest(job_id=job_id)
             response = client.get_batch_media_producing_job_with_options(sdk_request, runtime)
-            return getattr(response.body, "editing_batch_job", None)
+            job = getattr(response.body, "editing_batch_job", None)
+            if job is None:  # a 200 without the job says nothing about the job: ask again later
+                raise _Malformed("no EditingBatchJob in the answer")
+            return job
 
         job = self._run(GET, call, job_id=job_id)
-        if job is None:
-            raise NotFound(f"no batch job {job_id!r}")
         return job_status(job_id, job)
 
     # -- calls and errors -------------------------------------------------------------------------
@@ -321,29 +314,41 @@ class IceProducer:
     def _run(
         self, action: str, call: Callable[[Any, Any], Any], *, job_id: str | None = None
     ) -> Any:
-        deadline = self._clock() + self.budget_seconds
+        what = f"ICE {action}"
+        left = budget.remaining()
+        seconds = self.budget_seconds if left is None else min(self.budget_seconds, left)
+        if seconds < budget.MIN_CALL_SECONDS:
+            raise budget.DeadlineExceeded(what)
+        deadline = self._clock() + seconds
+        secrets: frozenset[str] = frozenset()
 
         def attempt() -> Any:
-            client = self._client()  # inside: a failure to build it is classified too
+            nonlocal secrets
+            creds = self._credentials_now()
+            secrets = creds.secrets()
+            client = self._client(creds)  # inside: a failure to build it is classified too
             from darabonba.runtime import RuntimeOptions
 
             left_ms = int((deadline - self._clock()) * 1000)
+            connect = budget.call_seconds(self.connect_timeout_ms / 1000, what)
+            read = budget.call_seconds(self.read_timeout_ms / 1000, what)
             runtime = RuntimeOptions(
-                connect_timeout=max(MIN_ATTEMPT_TIMEOUT_MS, min(self.connect_timeout_ms, left_ms)),
-                read_timeout=max(MIN_ATTEMPT_TIMEOUT_MS, min(self.read_timeout_ms, left_ms)),
+                connect_timeout=max(MIN_ATTEMPT_TIMEOUT_MS, min(int(connect * 1000), left_ms)),
+                read_timeout=max(MIN_ATTEMPT_TIMEOUT_MS, min(int(read * 1000), left_ms)),
             )
             return call(client, runtime)
 
         return retry(
             attempt,
-            classify=lambda exc: classify_error(exc, action, job_id=job_id, secrets=self._secrets),
-            budget_seconds=self.budget_seconds,
+            classify=lambda exc: classify_error(exc, action, job_id=job_id, secrets=secrets),
+            max_attempts=budget.attempts(),
+            budget_seconds=seconds,
             base=self._backoff[0],
             cap=self._backoff[1],
             sleep=self._sleep,
             clock=self._clock,
             rng=self._rng,
-            what=f"ICE {action}",
+            what=what,
         )
 
 
@@ -370,7 +375,7 @@ def classify_error(
     if isinstance(exc, (ConnectionError, TimeoutError)):
         return TransientError(f"{where}: {type(exc).__name__}", code="NetworkError")
     if _is_credentials_error(exc):
-        return PermanentError(
+        return ServiceRefused(
             f"{where}: no usable credentials ({type(exc).__name__})", code="InvalidCredentials"
         )
     return None
@@ -388,7 +393,7 @@ def _classify_unretryable(
     if isinstance(inner, ValueError):  # an answer that is not JSON: a gateway's error page
         return TransientError(f"{where}: unreadable answer ({name})", code="MalformedResponse")
     if _is_credentials_error(inner):
-        return PermanentError(f"{where}: no usable credentials ({name})", code="InvalidCredentials")
+        return ServiceRefused(f"{where}: no usable credentials ({name})", code="InvalidCredentials")
     return PermanentError(f"{where}: {name}: {detail}", code=name)
 
 
@@ -401,20 +406,29 @@ def _classify_tea(
     server_message = _clean(str(exc.message or ""), secrets)
     label = code or (f"HTTP{status}" if status else "Unknown")
     message = f"{where}: {label}" + (f" (HTTP {status})" if status else "") + f": {server_message}"
-    if job_id is not None and _means_not_found(code, status, server_message):
-        return NotFound(f"no batch job {job_id!r} ({label})")
     if code.startswith(_TRANSIENT_PREFIXES):
         return TransientError(message, code=code)
-    if code.startswith(_PERMANENT_PREFIXES):
+    if refused(code, status):
+        return ServiceRefused(message, code=label)
+    if job_id is not None and _means_not_found(code, status, server_message):
+        return NotFound(f"no batch job {job_id!r} ({label})")
+    if code.startswith(_JOB_PREFIXES):
         return PermanentError(message, code=code)
     if status is not None and (status >= 500 or status == 429):
         return TransientError(message, code=label)
     return PermanentError(message, code=label)
 
 
-def _means_not_found(code: str, status: int | None, message: str) -> bool:
-    if code.startswith(_NEVER_NOT_FOUND):
+def refused(code: str, status: int | None) -> bool:
+    """Whether the answer refuses the caller rather than the request (see the module docstring)."""
+    if code.startswith(_JOB_PREFIXES) or code.startswith(_TRANSIENT_PREFIXES):
         return False
+    if code.startswith(_REFUSED_PREFIXES) or _REFUSED_WORDS.search(code):
+        return True
+    return status in (401, 403)
+
+
+def _means_not_found(code: str, status: int | None, message: str) -> bool:
     if _NOT_FOUND_CODE.search(code) or code in ("InvalidJobId", "JobNotExist"):
         return True
     if code.startswith("InvalidParameter") and "jobid" in message.replace(" ", "").lower():
@@ -451,8 +465,6 @@ def job_status(job_id: str, job: Any) -> JobStatus:
         value = getattr(job, attr, None)
         if value is not None:
             extra[name] = value
-    if raw_status != status:
-        extra["RawStatus"] = raw_status
     return JobStatus(
         job_id=str(getattr(job, "job_id", None) or job_id),
         status=status,
@@ -462,6 +474,7 @@ def job_status(job_id: str, job: Any) -> JobStatus:
         create_time=getattr(job, "create_time", None),
         complete_time=getattr(job, "complete_time", None),
         extra=extra,
+        raw_status=None if raw_status == status else raw_status,
     )
 
 

@@ -8,7 +8,9 @@ Behaviour, matching LocalStore's contract (tests/contract/store_contract.py):
 - create-only writes send `x-oss-forbid-overwrite: true`; OSS answers 409 `FileAlreadyExists`,
   raised as AlreadyExists. A create-only write retried after a lost answer may find its own object:
   if the object there has the MD5 of the data we sent, the write is reported as done;
-- 404 `NoSuchKey` (or a body-less 404 to a HEAD) is NotFound; `NoSuchBucket` is a PermanentError;
+- 404 `NoSuchKey` (or a body-less 404 to a HEAD) is NotFound; a refused caller (401, 403:
+  `AccessDenied`, `InvalidAccessKeyId`, `SignatureDoesNotMatch`, an expired STS token…) and
+  `NoSuchBucket` are ServiceRefused: the deployment is wrong, not the job;
 - listing is lazy, one `ListObjects` page (`marker`, `max-keys`) at a time, in UTF-8 byte order;
   zero-byte "folder" markers (keys ending in `/`, as the console creates) are skipped;
 - etags are upper case without quotes; times are UNIX seconds;
@@ -18,9 +20,10 @@ Behaviour, matching LocalStore's contract (tests/contract/store_contract.py):
 Keys are refused with UnsafeKey when OSS would refuse them or they cannot be listed back: empty,
 starting with `/` or `\\`, ending with `/`, containing NUL, not UTF-8, or over 1023 bytes.
 
-Credentials come from the arguments or from `ALIBABA_CLOUD_ACCESS_KEY_ID`,
-`ALIBABA_CLOUD_ACCESS_KEY_SECRET` and `ALIBABA_CLOUD_SECURITY_TOKEN` (what Function Compute sets):
-`oss2.StsAuth` with a token, `oss2.Auth` without. The secret and the token never appear in our
+Credentials come from the arguments, or at every call from the invocation or the environment
+(`highlights.credentials.current`: Function Compute's STS token expires while an instance lives on):
+`oss2.StsAuth` with a token, `oss2.Auth` without, one oss2 Bucket per set of credentials.
+Inside a time budget (`highlights.budget`) attempts and socket timeouts are clipped to it. The secret and the token never appear in our
 messages, and are masked in oss2's own log records (oss2 logs request headers at DEBUG level and
 error details, which can echo signed headers, at INFO level).
 """
@@ -32,17 +35,20 @@ import hashlib
 import logging
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from highlights.config import ENV_KEY_ID, ENV_KEY_SECRET, Credentials, credentials_from_env
+from highlights import budget
+from highlights.credentials import Credentials, require, source
 from highlights.ports import (
     AlreadyExists,
     HighlightsError,
     NotFound,
     PermanentError,
+    ServiceRefused,
     StoredObject,
     TransientError,
 )
@@ -54,6 +60,19 @@ DEFAULT_TIMEOUT = 10.0  # seconds; oss2 uses one figure for connecting and for e
 
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _TRANSIENT_CODES = frozenset({"RequestTimeout", "ServiceUnavailable", "SlowDown", "InternalError"})
+_REFUSED_CODES = frozenset(
+    {
+        "AccessDenied",
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "SecurityTokenExpired",
+        "InvalidSecurityToken",
+        "RequestTimeTooSkewed",
+        "UserDisable",
+        "NoSuchBucket",
+    }
+)
+_MAX_BUCKETS = 4  # one per set of credentials seen; rotated STS tokens make new ones
 _OSS2_LOGGERS = ("oss2", "oss2.api", "oss2.http", "oss2.auth", "oss2.models", "oss2.utils")
 
 
@@ -89,6 +108,26 @@ def redact(text: str, secrets: set[str] | frozenset[str]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def _secrets() -> frozenset[str]:
+    return frozenset(_LOG_FILTER.secrets)
+
+
+def _budgeted_bucket_class(oss2: Any) -> type:
+    """oss2.Bucket whose socket timeout is clipped to the time budget of the work in progress
+    (oss2 reads `self.timeout` at every request)."""
+
+    class BudgetedBucket(oss2.Bucket):  # type: ignore[misc,name-defined]
+        @property
+        def timeout(self) -> float:
+            return budget.call_seconds(self._base_timeout, "OSS request")
+
+        @timeout.setter
+        def timeout(self, value: float) -> None:
+            self._base_timeout = value
+
+    return BudgetedBucket
 
 
 class _RedactSecrets(logging.Filter):
@@ -146,19 +185,16 @@ class OssStore:
         self.bucket = bucket
         self.region = region
         self.endpoint = oss_endpoint(region, endpoint=endpoint, internal=internal)
-        creds = credentials if credentials is not None else credentials_from_env()
-        if creds is None or not creds[0] or not creds[1]:
-            raise PermanentError(
-                f"no OSS credentials: pass them or set {ENV_KEY_ID} and {ENV_KEY_SECRET}",
-                code="InvalidCredentials",
-            )
-        key_id, secret, token = creds
-        self.uses_sts = bool(token)
-        self._secrets = frozenset(s for s in (secret, token) if s)
+        self._credentials = source(credentials)
+        creds = self._credentials_now()  # none at all is a configuration error, told at start-up
+        self.uses_sts = bool(creds.token)
         self._max_attempts = max_attempts
+        self._timeout = timeout
         self._backoff = (backoff_base, backoff_cap)
         self._sleep = sleep
         self._rng = rng
+        self._buckets: dict[str, Any] = {}
+        self._buckets_lock = threading.Lock()
 
         import oss2  # deferred: see the module docstring
         import requests
@@ -171,16 +207,46 @@ class OssStore:
             urllib3.exceptions.HTTPError,
             OSError,
         )
-        _guard_oss2_logs(secret, token)
-        auth = oss2.StsAuth(key_id, secret, token) if token else oss2.Auth(key_id, secret)
-        try:
-            self._bucket: Any = oss2.Bucket(
-                auth, self.endpoint, bucket, connect_timeout=timeout, region=region
+        self._bucket_class = _budgeted_bucket_class(oss2)
+        self._bucket_for(creds)  # an invalid bucket name or endpoint fails here
+
+    def _credentials_now(self) -> Credentials:
+        return require(self._credentials, "OSS")
+
+    @property
+    def _bucket(self) -> Any:
+        """The oss2 Bucket signing with the credentials of this moment."""
+        return self._bucket_for(self._credentials_now())
+
+    def _bucket_for(self, creds: Credentials) -> Any:
+        key = creds.fingerprint()
+        with self._buckets_lock:
+            found = self._buckets.get(key)
+            if found is not None:
+                return found
+            oss2 = self._oss2
+            _guard_oss2_logs(creds.secret, creds.token)
+            auth = (
+                oss2.StsAuth(creds.key_id, creds.secret, creds.token)
+                if creds.token
+                else oss2.Auth(creds.key_id, creds.secret)
             )
-        except oss2.exceptions.ClientError as exc:  # an invalid bucket name or endpoint
-            raise ValueError(
-                f"invalid OSS bucket {bucket!r} or endpoint {self.endpoint!r}"
-            ) from exc
+            try:
+                bucket = self._bucket_class(
+                    auth,
+                    self.endpoint,
+                    self.bucket,
+                    connect_timeout=self._timeout,
+                    region=self.region,
+                )
+            except oss2.exceptions.ClientError as exc:  # an invalid bucket name or endpoint
+                raise ValueError(
+                    f"invalid OSS bucket {self.bucket!r} or endpoint {self.endpoint!r}"
+                ) from exc
+            while len(self._buckets) >= _MAX_BUCKETS:
+                self._buckets.pop(next(iter(self._buckets)))
+            self._buckets[key] = bucket
+            return bucket
 
     def __repr__(self) -> str:
         return f"OssStore(bucket={self.bucket!r}, endpoint={self.endpoint!r})"
@@ -307,10 +373,14 @@ class OssStore:
     def _call(
         self, call: Callable[[], Any], op: str, key: str, *, create_only: bool = False
     ) -> Any:
+        left = budget.remaining()
+        if left is not None and left < budget.MIN_CALL_SECONDS:
+            raise budget.DeadlineExceeded(f"OSS {op}")
         return retry(
             call,
             classify=lambda exc: self._classify(exc, op, key, create_only=create_only),
-            max_attempts=self._max_attempts,
+            max_attempts=budget.attempts(self._max_attempts),
+            budget_seconds=left,
             base=self._backoff[0],
             cap=self._backoff[1],
             sleep=self._sleep,
@@ -334,7 +404,7 @@ class OssStore:
         if isinstance(exc, errors.OssError) and exc.status > 0:
             status, code = int(exc.status), str(exc.code or "")
             message = redact(
-                f"{where}: HTTP {status} {code or '-'}: {exc.message or ''}", self._secrets
+                f"{where}: HTTP {status} {code or '-'}: {exc.message or ''}", _secrets()
             )
             message = message.rstrip(": ") + (
                 f" (request id {exc.request_id})" if exc.request_id else ""
@@ -345,6 +415,8 @@ class OssStore:
                 return AlreadyExists(key)
             if status >= 500 or status == 429 or code in _TRANSIENT_CODES:
                 return TransientError(message, code=code or f"HTTP{status}")
+            if status in (401, 403) or code in _REFUSED_CODES:
+                return ServiceRefused(message, code=code or f"HTTP{status}")
             return PermanentError(message, code=code or f"HTTP{status}")
         if isinstance(exc, errors.OssError):  # ClientError and other local refusals
             return PermanentError(f"{where}: {type(exc).__name__}", code=type(exc).__name__)
