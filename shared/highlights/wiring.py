@@ -31,12 +31,7 @@ def build_producer(settings: Settings, store: ObjectStore) -> Producer:
     from highlights.storage.local import LocalStore
 
     assert isinstance(store, LocalStore), "the local engine renders into a folder store"
-    return LocalProducer(
-        store,
-        callback_keys=settings.callback_keys,
-        state_prefix=settings.state_prefix,
-        region=settings.region,
-    )
+    return LocalProducer(store, state_prefix=settings.state_prefix, region=settings.region)
 
 
 def build_pipeline(settings: Settings) -> Pipeline:
@@ -52,6 +47,7 @@ def build_pipeline(settings: Settings) -> Pipeline:
         layout=settings.layout(),
         region=settings.region,
         callback_url=settings.callback_url,
+        callback_keys=settings.callback_keys,
         max_job_age=settings.max_job_age,
         key_for_url=key_for_url,
     )

@@ -16,6 +16,7 @@ import pytest
 from functions.callback.index import handler as callback_handler
 from functions.reconcile.index import handler as reconcile_handler
 from functions.submit.index import handler as submit_handler
+from highlights.callback_auth import notify_address
 from highlights.fc import app
 from highlights.ports import TransientError
 from tests.integration.ice_server import TEST_CREDENTIALS, IceTestServer
@@ -86,7 +87,9 @@ def test_manifest_to_result_over_both_servers(
     [submit] = ice_server.requests_for("SubmitBatchMediaProducingJob")
     params = submit.params
     assert json.loads(params["OutputConfig"])["Count"] == 2
-    assert json.loads(params["UserData"])["NotifyAddress"] == f"{CALLBACK_URL}?job={job_id}"
+    assert json.loads(params["UserData"])["NotifyAddress"] == notify_address(
+        CALLBACK_URL, job_id, ["NewKey2026a"]
+    )
     [ice_job] = ice_server.jobs
     subs = [
         {

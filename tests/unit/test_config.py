@@ -46,11 +46,19 @@ def test_callback_keys_are_a_list_and_never_printed() -> None:
         ({"HIGHLIGHTS_MAX_JOB_AGE": "soon"}, "HIGHLIGHTS_MAX_JOB_AGE"),
         ({"HIGHLIGHTS_MAX_JOB_AGE": "0"}, "HIGHLIGHTS_MAX_JOB_AGE"),
         ({"HIGHLIGHTS_CALLBACK_URL": "ftp://x"}, "HIGHLIGHTS_CALLBACK_URL"),
+        ({"HIGHLIGHTS_CALLBACK_URL": "https://cb.example.com/ice"}, "HIGHLIGHTS_CALLBACK_KEYS"),
+        ({"HIGHLIGHTS_CALLBACK_DEADLINE": "3s"}, "HIGHLIGHTS_CALLBACK_DEADLINE"),
+        ({"HIGHLIGHTS_CALLBACK_DEADLINE": "-1"}, "HIGHLIGHTS_CALLBACK_DEADLINE"),
     ],
 )
 def test_bad_settings_name_their_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError, match=variable):
         settings(**env)
+
+
+def test_callback_deadline() -> None:
+    assert settings().callback_deadline == 2.0
+    assert settings(HIGHLIGHTS_CALLBACK_DEADLINE="1.5").callback_deadline == 1.5
 
 
 def test_a_layout_that_retriggers_itself_is_refused_at_start_up() -> None:

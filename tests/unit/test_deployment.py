@@ -194,7 +194,7 @@ def test_ram_policy_covers_exactly_the_calls_the_code_makes() -> None:
         for call in ice_calls
     }
     assert ice_actions == {"ice:SubmitBatchMediaProducingJob", "ice:GetBatchMediaProducingJob"}
-    assert allowed == {OSS2_ACTIONS[c] for c in oss_calls} | ice_actions
+    assert allowed == {OSS2_ACTIONS[c] for c in oss_calls} | ice_actions | {"fc:InvokeFunction"}
     for statement in policy["Statement"]:
         assert statement["Effect"] == "Allow"
         if any(a.startswith("oss:") for a in statement["Action"]):
@@ -207,6 +207,33 @@ def test_ram_policy_covers_exactly_the_calls_the_code_makes() -> None:
                 "OSS access is limited to the bucket"
             )
             assert all(r != "acs:oss:*:*:BUCKET/*" for r in resources), "and to prefixes within it"
+
+
+def test_the_role_may_invoke_exactly_the_dead_letter_destinations(spec: dict[str, Any]) -> None:
+    """Function Compute delivers an event out of retries to its onFailure destination as the
+    function's role: the role needs fc:InvokeFunction on that function, and on nothing else."""
+    policy = json.loads((ROOT / "infra" / "ram-policy.json").read_text())
+    granted = {
+        resource
+        for s in policy["Statement"]
+        if "fc:InvokeFunction" in s["Action"]
+        for resource in ([s["Resource"]] if isinstance(s["Resource"], str) else s["Resource"])
+    }
+    destinations = set()
+    for props in functions(spec).values():
+        target = (
+            props.get("asyncInvokeConfig", {})
+            .get("destinationConfig", {})
+            .get("onFailure", {})
+            .get("destination")
+        )
+        if target:
+            service, product, _region, _account, name = target.split(":", 4)
+            destinations.add(f"{service}:{product}:*:*:{name}")
+    assert destinations == {"acs:fc:*:*:functions/highlights-deadletter"}
+    assert granted == destinations
+    [statement] = [s for s in policy["Statement"] if "fc:InvokeFunction" in s["Action"]]
+    assert statement["Action"] == ["fc:InvokeFunction"]
 
 
 def test_trust_policy_lets_only_function_compute_assume_the_role() -> None:

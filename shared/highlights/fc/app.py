@@ -1,24 +1,36 @@
-"""The bodies of the three Function Compute handlers: decode the platform event, call a use case,
-encode the answer. The pipeline is built once per instance, on first use."""
+"""The bodies of the Function Compute handlers: decode the platform event, call a use case,
+encode the answer. The pipeline is built once per instance, on first use.
+
+Every invocation signs its requests with the credentials it was given (highlights.credentials) and
+works inside a time budget taken from the platform (highlights.budget): the function's timeout for
+the asynchronous ones, ICE's 3-second window for the callback.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import re
+import threading
 import time
+from collections.abc import Iterator
+from contextvars import copy_context
 from typing import Any
 from urllib.parse import unquote_plus
 
 from aws_lambda_powertools import Logger
 
+from highlights import budget
+from highlights.callback_auth import verify_signature, verify_token
 from highlights.config import Settings
+from highlights.credentials import for_invocation
 from highlights.fc import callback as cb
 from highlights.fc.events import DirectSubmit, EventError, ObjectCreated, decode, submit_events
 from highlights.jobs.identity import ManifestRef
 from highlights.jobs.pipeline import Pipeline
-from highlights.ports import AlreadyExists, TransientError
+from highlights.ports import AlreadyExists, HighlightsError
 
 logger = Logger(service="highlights")
 log = logging.getLogger("highlights.fc")
@@ -49,13 +61,49 @@ def _request_id(context: Any) -> str | None:
     return getattr(context, "request_id", None) or getattr(context, "requestId", None)
 
 
+# What an asynchronous invocation keeps back from its function's timeout, to log and answer.
+TIMEOUT_MARGIN = 2.0
+TIMEOUT_SHARE = 0.1
+
+
+def function_timeout(context: Any) -> float | None:
+    """The invocation's function timeout in seconds (`context.function.timeout`), if known."""
+    function = getattr(context, "function", None)
+    value = (
+        function.get("timeout")
+        if isinstance(function, dict)
+        else getattr(function, "timeout", None)
+    )
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if seconds > 0 else None
+
+
+@contextlib.contextmanager
+def _invocation(context: Any) -> Iterator[None]:
+    """Request id in the logs, the invocation's credentials, and a budget inside the timeout."""
+    logger.append_keys(request_id=_request_id(context))
+    timeout = function_timeout(context)
+    with for_invocation(context), contextlib.ExitStack() as stack:
+        if timeout is not None:
+            margin = max(TIMEOUT_MARGIN, timeout * TIMEOUT_SHARE)
+            stack.enter_context(budget.budget(max(timeout - margin, timeout / 2)))
+        yield
+
+
 # ---------------------------------------------------------------- submit
 
 
 def submit(event: Any, context: Any = None) -> dict[str, Any]:
+    with _invocation(context):
+        return _submit(event)
+
+
+def _submit(event: Any) -> dict[str, Any]:
     from highlights.jobs.accept import accept
 
-    logger.append_keys(request_id=_request_id(context))
     try:
         decoded = submit_events(event)
     except EventError as exc:
@@ -82,6 +130,13 @@ def _manifest_refs(
 ) -> tuple[list[ManifestRef], list[dict[str, str]]]:
     refs, skipped = [], []
     for item in events:
+        if item.bucket != p.store.bucket:
+            # A job's identity is made of the configured bucket: another's name would give the
+            # same manifest a second id (and the store could not read it anyway).
+            reason = f"event for bucket {item.bucket!r}; this function serves {p.store.bucket!r}"
+            log.warning("submit: skipped %s: %s", item.key, reason)
+            skipped.append({"key": item.key, "reason": reason})
+            continue
         key = _resolve_key(p, item.key)
         if not item.event_name.startswith("ObjectCreated"):
             reason = f"event {item.event_name!r} is not an object creation"
@@ -125,29 +180,49 @@ def _write_direct(p: Pipeline, direct: DirectSubmit) -> ManifestRef:
 
 # ---------------------------------------------------------------- callback
 
+# ICE counts a callback only when answered 200 within 3 s (then retries twice, then drops it).
+# One ICE or OSS request of the callback may take this long: in the region they answer in tens of
+# milliseconds, and a slower one is left to the timer rather than eating ICE's window.
+CALLBACK_ATTEMPT_SECONDS = 0.5
+
 
 def callback(event: Any, context: Any = None) -> dict[str, Any]:
-    from highlights.jobs.observe import observe
-
+    """Verify, ring the job's doorbell, answer 200; read the job from ICE only with the time that
+    remains of the deadline (HIGHLIGHTS_CALLBACK_DEADLINE, from entry). Whatever is not done in
+    time the next tick does: a verified callback is never answered with an error because ICE or
+    OSS is slow."""
+    entered = time.monotonic()
     logger.append_keys(request_id=_request_id(context))
+    with for_invocation(context):
+        return _callback(event, entered)
+
+
+def _callback(event: Any, entered: float) -> dict[str, Any]:
     try:
         request = cb.http_request(decode(event))
     except (EventError, ValueError) as exc:
         return _http(400, {"error": f"not an HTTP trigger event: {exc}"})
     conf = settings()
+    if not conf.callback_keys:
+        log.warning("callback: no HIGHLIGHTS_CALLBACK_KEYS, every callback is refused")
+        return _http(401, {"error": "callbacks are not configured"})
+    warm = _warm_up_producer()  # the SDK's import overlaps the checks and the doorbell
     job_hint = request.query.get("job")
-    urls = [
-        u for u in (conf.callback_url, pipeline().notify_url(job_hint) if job_hint else None) if u
-    ]
-    if not conf.callback_keys or not cb.verify(
-        urls,
+    if verify_token(job_hint, request.query.get("t"), conf.callback_keys):
+        pass  # the job's own address: it names the job, and only that one
+    elif not verify_signature(
+        [
+            u
+            for u in (conf.callback_url, pipeline().notify_url(job_hint) if job_hint else None)
+            if u
+        ],
         request.header("x-ice-timestamp"),
         request.header("x-ice-signature"),
         conf.callback_keys,
         time.time(),
     ):
-        log.warning("callback: bad or missing signature")
-        return _http(401, {"error": "bad or missing X-ICE-SIGNATURE"})
+        log.warning("callback: no valid token or signature")
+        return _http(401, {"error": "bad or missing job token or X-ICE-SIGNATURE"})
     try:
         notice = cb.parse_notice(request.body, request.query)
     except ValueError as exc:
@@ -155,14 +230,63 @@ def callback(event: Any, context: Any = None) -> dict[str, Any]:
     if notice.event_type != cb.COMPLETE_EVENT or not notice.job_id:
         log.info("callback: ignored %s", notice.event_type, extra={"ice_job_id": notice.ice_job_id})
         return _http(200, {"ignored": notice.event_type})
+    left = conf.callback_deadline - (time.monotonic() - entered)
+    with budget.budget(left, attempts=1, attempt_seconds=CALLBACK_ATTEMPT_SECONDS):
+        return _http(200, _answer(notice.job_id, warm))
+
+
+def _answer(job_id: str, warm: threading.Event | None) -> dict[str, Any]:
+    from highlights.jobs.observe import observe
+
+    fields = {"job_id": job_id}
+    p = pipeline()
     try:
-        record = observe(pipeline(), notice.job_id)
-    except TransientError as exc:
-        log.warning("callback: observe deferred: %s", exc.code, extra={"job_id": notice.job_id})
-        return _http(503, {"error": "try again", "code": exc.code})
+        bell: str | None = p.ring(job_id)
+    except HighlightsError as exc:
+        # The job's own marker still brings the timer to it, on its back-off schedule.
+        log.warning("callback: doorbell not written: %s", getattr(exc, "code", exc), extra=fields)
+        bell = None
+    left = budget.remaining() or 0.0
+    if warm is not None and not warm.wait(max(0.0, left - CALLBACK_ATTEMPT_SECONDS / 2)):
+        return {"job_id": job_id, "queued": True}  # no time left to read the job: the timer will
+    try:
+        record = observe(p, job_id)
+    except HighlightsError as exc:
+        log.warning("callback: left to the timer: %s", getattr(exc, "code", exc), extra=fields)
+        return {"job_id": job_id, "queued": True}
     if record is None:
-        return _http(200, {"job_id": notice.job_id, "known": False})
-    return _http(200, {"job_id": record.job_id, "state": record.state.value})
+        return {"job_id": job_id, "known": False}
+    if bell is not None and record.state.terminal:
+        with contextlib.suppress(HighlightsError):
+            p.store.delete(bell)
+    return {"job_id": record.job_id, "state": record.state.value}
+
+
+def _warm_up_producer() -> threading.Event | None:
+    """Import the producer's SDK and build its client in a thread, so that it overlaps the work
+    the callback does anyway; None when there is nothing to warm (or it is done)."""
+    warm_up = getattr(pipeline().producer, "warm_up", None)
+    if not callable(warm_up):
+        return None
+    with _WARM_LOCK:
+        done = _cache.get("warm")
+        if done is None:
+            done = _cache["warm"] = threading.Event()
+            context = copy_context()  # the invocation's credentials
+
+            def run() -> None:
+                try:
+                    context.run(warm_up)
+                except Exception:  # the call itself will say what is wrong
+                    log.debug("warm-up failed", exc_info=True)
+                finally:
+                    done.set()
+
+            threading.Thread(target=run, name="producer-warm-up", daemon=True).start()
+    return done
+
+
+_WARM_LOCK = threading.Lock()
 
 
 def _http(status: int, body: dict[str, Any]) -> dict[str, Any]:
@@ -180,13 +304,13 @@ def _http(status: int, body: dict[str, Any]) -> dict[str, Any]:
 def reconcile(event: Any, context: Any = None) -> dict[str, Any]:
     from highlights.jobs.reconcile import reconcile as tick
 
-    logger.append_keys(request_id=_request_id(context))
-    try:
-        trigger = decode(event) if event else {}
-    except EventError:
-        trigger = {}
-    summary = tick(pipeline()).to_dict()
-    return {"trigger_time": trigger.get("triggerTime"), **summary}
+    with _invocation(context):
+        try:
+            trigger = decode(event) if event else {}
+        except EventError:
+            trigger = {}
+        summary = tick(pipeline()).to_dict()
+        return {"trigger_time": trigger.get("triggerTime"), **summary}
 
 
 # ---------------------------------------------------------------- initializer
@@ -195,10 +319,10 @@ def reconcile(event: Any, context: Any = None) -> dict[str, Any]:
 def initialize(context: Any = None) -> None:
     """Function Compute's initializer hook: build the adapters (and import the SDKs) before the
     first request, so a provisioned or pre-started instance answers ICE's callback at once."""
-    producer = pipeline().producer
-    warm_up = getattr(producer, "warm_up", None)
-    if callable(warm_up):
-        warm_up()
+    with for_invocation(context):
+        done = _warm_up_producer()
+        if done is not None:
+            done.wait(30)
 
 
 # ---------------------------------------------------------------- dead letters
@@ -207,7 +331,11 @@ def initialize(context: Any = None) -> None:
 def dead_letter(event: Any, context: Any = None) -> dict[str, Any]:
     """The `onFailure` destination of the asynchronous functions: an event Function Compute gave up
     on is kept in the bucket, where a person (and `highlights dead-letters`) will see it."""
-    logger.append_keys(request_id=_request_id(context))
+    with _invocation(context):
+        return _dead_letter(event)
+
+
+def _dead_letter(event: Any) -> dict[str, Any]:
     raw = event if isinstance(event, bytes) else json.dumps(event).encode()
     p = pipeline()
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())

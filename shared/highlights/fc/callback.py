@@ -1,44 +1,18 @@
-"""ICE's completion callback: the signature check and what the body tells us.
+"""ICE's completion callback as Function Compute delivers it: the HTTP request and what its body
+tells us. How a callback proves itself is in highlights.callback_auth.
 
-ICE signs HTTP callbacks with `X-ICE-SIGNATURE = md5("<callback URL>|<X-ICE-TIMESTAMP>|<AuthKey>")`.
 The callback is a doorbell: it says which job to look at, never what happened to it.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-WINDOW_SECONDS = 300
 COMPLETE_EVENT = "BatchProduceMediaComplete"
-
-
-def sign(url: str, timestamp: int | str, key: str) -> str:
-    return hashlib.md5(f"{url}|{timestamp}|{key}".encode()).hexdigest()
-
-
-def verify(
-    urls: Iterable[str],
-    timestamp: str | None,
-    signature: str | None,
-    keys: Iterable[str],
-    now: float,
-    window: float = WINDOW_SECONDS,
-) -> bool:
-    """Whether any key (rotation: old and new) signed any of the URLs ICE may have signed, recently."""
-    if not timestamp or not signature or not timestamp.isdigit():
-        return False
-    if abs(now - int(timestamp)) > window:
-        return False
-    signature = signature.strip().lower()
-    return any(
-        hmac.compare_digest(sign(url, timestamp, key), signature) for url in urls for key in keys
-    )
 
 
 @dataclass(frozen=True)

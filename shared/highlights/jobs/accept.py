@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from dataclasses import dataclass
 
 from highlights.jobs.identity import ManifestRef, client_token_for, job_id_for
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.record import JobError, JobRecord
+from highlights.jobs.requests import StoredRequest
 from highlights.jobs.states import JobState
 from highlights.manifest import validate_manifest
 from highlights.manifest.problems import Problem
-from highlights.ports import NotFound, PermanentError, SubmitRequest
+from highlights.ports import AlreadyExists, NotFound, PermanentError, ServiceRefused
 
 log = logging.getLogger(__name__)
-
-PIPELINE_JOB_KEY = "HighlightsJobId"
 
 
 @dataclass(frozen=True)
@@ -29,7 +27,9 @@ class Accepted:
 
 def accept(pipeline: Pipeline, ref: ManifestRef) -> Accepted:
     """Accept one manifest version. Replaying it is harmless; a transient error raises, leaving
-    the job RECEIVED for a retry or for reconcile."""
+    the job RECEIVED for a retry or for reconcile. A refused caller (credentials, permissions)
+    leaves it RECEIVED too, without raising: retrying the event at once cannot help, the timer
+    submits it once the cause is fixed."""
     job_id = job_id_for(ref)
     fields = {"job_id": job_id, "manifest_key": ref.key}
     try:
@@ -43,7 +43,15 @@ def accept(pipeline: Pipeline, ref: ManifestRef) -> Accepted:
         return Accepted(job_id, record.state, duplicate=True)
     if record.state is not JobState.RECEIVED:
         return Accepted(job_id, record.state, duplicate=True)
-    record = submit(pipeline, record)
+    try:
+        record = submit(pipeline, record)
+    except ServiceRefused as exc:
+        log.error(
+            "submit refused by the service (%s): the job waits for the timer; check the "
+            "function's credentials and RAM policy",
+            exc.code,
+            extra=fields,
+        )
     return Accepted(job_id, record.state)
 
 
@@ -69,7 +77,31 @@ def _create(pipeline: Pipeline, ref: ManifestRef, job_id: str) -> JobRecord:
 
 
 def submit(pipeline: Pipeline, record: JobRecord) -> JobRecord:
-    """Validate the manifest a RECEIVED job stands for, and submit it with the job's ClientToken."""
+    """Submit a RECEIVED job with its ClientToken: the stored request when there is one (sent again
+    byte for byte), else the manifest validated now. Raises TransientError and ServiceRefused."""
+    fields = {"job_id": record.job_id, "manifest_key": record.manifest.key}
+    request = pipeline.stored_request(record.job_id)
+    if request is None:
+        prepared = _prepare(pipeline, record)
+        if isinstance(prepared, JobRecord):
+            return prepared  # rejected
+        request = prepared
+    try:
+        ice_job_id = pipeline.producer.submit(
+            request.submit_request(), record.client_token, request.notify_url
+        )
+    except PermanentError as exc:
+        log.warning("submit refused: %s", exc.code, extra=fields)
+        return pipeline.finish(
+            record, JobState.FAILED, error=JobError(code=exc.code, message=exc.message)
+        )
+    log.info("job submitted", extra={**fields, "ice_job_id": ice_job_id})
+    return pipeline.advance(record, JobState.SUBMITTED, pipeline.poll_first, ice_job_id=ice_job_id)
+
+
+def _prepare(pipeline: Pipeline, record: JobRecord) -> StoredRequest | JobRecord:
+    """Validate the manifest and store the request it makes (create-only: what is stored first is
+    what is sent, whoever gets there); a rejected job's final record otherwise."""
     fields = {"job_id": record.job_id, "manifest_key": record.manifest.key}
     try:
         data = pipeline.store.get(record.manifest.key)
@@ -90,29 +122,15 @@ def submit(pipeline: Pipeline, record: JobRecord) -> JobRecord:
             record, JobState.REJECTED, problems=(validation.errors, validation.warnings)
         )
     manifest = validation.manifest
-    wire = manifest.to_wire()
-    user_data = {**(manifest.user_data or {}), PIPELINE_JOB_KEY: record.job_id}
-    request = SubmitRequest(
-        input_config=wire["InputConfig"],
-        output_config=wire["OutputConfig"],
-        editing_config=wire.get("EditingConfig"),
-        template_config=wire.get("TemplateConfig"),
-        user_data=user_data,
-    )
-    effective = {name: json.loads(value) for name, value in wire.items()}
-    effective["UserData"] = {**user_data, **({"NotifyAddress": notify} if notify else {})}
-    pipeline.store.put(
-        pipeline.request_key(record.job_id), json.dumps(effective, ensure_ascii=False).encode()
-    )
+    request = StoredRequest.for_job(manifest.to_wire(), manifest.user_data, record.job_id, notify)
     try:
-        ice_job_id = pipeline.producer.submit(request, record.client_token, notify)
-    except PermanentError as exc:
-        log.warning("submit refused: %s", exc.code, extra=fields)
-        return pipeline.finish(
-            record, JobState.FAILED, error=JobError(code=exc.code, message=exc.message)
-        )
-    log.info("job submitted", extra={**fields, "ice_job_id": ice_job_id})
-    return pipeline.advance(record, JobState.SUBMITTED, pipeline.poll_first, ice_job_id=ice_job_id)
+        pipeline.store.put(pipeline.request_key(record.job_id), request.encode(), create_only=True)
+    except AlreadyExists:
+        stored = pipeline.stored_request(record.job_id)
+        if stored is not None:
+            return stored
+        pipeline.store.put(pipeline.request_key(record.job_id), request.encode())
+    return request
 
 
 def _reject(pipeline: Pipeline, record: JobRecord, path: str, message: str) -> JobRecord:

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass
+from typing import NamedTuple
 
 MANIFEST_SUFFIX = ".json"
 DUE_DIGITS = 10  # UNIX seconds, zero-padded so that key order is due order
+DOORBELL_SUFFIX = ".bell"  # job ids are [a-z0-9-]: the dot cannot be part of one
+
+
+class Marker(NamedTuple):
+    """An in-flight marker's name: when it is due, for which job, and whether it is a callback's
+    doorbell (an extra marker, due at once) rather than the job's own."""
+
+    due: int
+    job_id: str
+    doorbell: bool = False
 
 
 class LayoutError(ValueError):
@@ -59,13 +70,18 @@ class BucketLayout:
     def inflight(self, job_id: str, due: float) -> str:
         return f"{self.inflight_prefix}{int(due):0{DUE_DIGITS}d}-{job_id}"
 
-    def parse_inflight(self, key: str) -> tuple[int, str] | None:
-        """(due, job id) of a marker key, or None for anything else under the prefix."""
+    def doorbell(self, job_id: str, due: float) -> str:
+        return self.inflight(job_id, due) + DOORBELL_SUFFIX
+
+    def parse_inflight(self, key: str) -> Marker | None:
+        """The marker a key names, or None for anything else under the prefix."""
         name = key[len(self.inflight_prefix) :]
         due, sep, job_id = name.partition("-")
-        if not sep or len(due) != DUE_DIGITS or not due.isdigit() or not job_id:
+        doorbell = job_id.endswith(DOORBELL_SUFFIX)
+        job_id = job_id.removesuffix(DOORBELL_SUFFIX)
+        if not sep or len(due) != DUE_DIGITS or not due.isdigit() or not job_id or "." in job_id:
             return None
-        return int(due), job_id
+        return Marker(int(due), job_id, doorbell)
 
     def rejection(self, manifest_key: str) -> str:
         return f"{self.state}rejected/{manifest_key}.errors.json"

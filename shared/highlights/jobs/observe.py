@@ -14,8 +14,12 @@ log = logging.getLogger(__name__)
 
 
 def observe(pipeline: Pipeline, job_id: str) -> JobRecord | None:
-    """Poll one job and move it forward. Raises TransientError when the producer cannot answer now.
-    Returns None for a job this bucket does not know."""
+    """Poll one job and move it forward. Returns None for a job this bucket does not know.
+
+    Raises TransientError when the producer cannot answer now, and ServiceRefused when it refuses
+    the caller: neither says anything about the job, which stays in flight. Only what is wrong
+    with the job itself (NotFound, a job-level PermanentError) or its outcome ends it.
+    """
     try:
         record = pipeline.records.load(job_id)
     except NotFound:
@@ -37,6 +41,10 @@ def observe(pipeline: Pipeline, job_id: str) -> JobRecord | None:
             else None
         )
         return pipeline.finish(record, state_of(status), status=status, error=error)
+    raw = status.raw_status
+    if raw is not None and raw != record.producer_status:
+        # Once per job and value: an undocumented state is taken as "still working".
+        log.warning("unknown batch status %r, treated as in progress", raw, extra=fields)
     state = JobState.PROCESSING if status.status == "Processing" else record.state
     log.info("job %s", status.status.lower(), extra=fields)
-    return pipeline.reschedule(record, state)
+    return pipeline.reschedule(record, state, producer_status=raw)

@@ -12,11 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
+from highlights.callback_auth import notify_address
 from highlights.jobs.identity import ManifestRef
 from highlights.jobs.layout import BucketLayout
 from highlights.jobs.record import JobError, JobRecord, JobRecords, StaleRecord
+from highlights.jobs.requests import StoredRequest
 from highlights.jobs.results import build_rejection, build_result, encode
 from highlights.jobs.states import JobState
 from highlights.manifest.problems import Problem
@@ -45,6 +46,7 @@ class Pipeline:
     layout: BucketLayout = field(default_factory=BucketLayout)
     region: str | None = None
     callback_url: str | None = None
+    callback_keys: tuple[str, ...] = field(default=(), repr=False)
     clock: Callable[[], float] = time.time
     max_job_age: float = 24 * 3600
     received_lease: float = 120.0  # a RECEIVED job older than this is resubmitted
@@ -61,13 +63,26 @@ class Pipeline:
 
     # -- addresses
     def notify_url(self, job_id: str) -> str | None:
+        """The job's callback address, carrying its token (see highlights.callback_auth)."""
         if not self.callback_url:
             return None
-        joiner = "&" if "?" in self.callback_url else "?"
-        return f"{self.callback_url}{joiner}job={quote(job_id)}"
+        return notify_address(self.callback_url, job_id, self.callback_keys)
 
     def request_key(self, job_id: str) -> str:
         return f"{self.layout.state}requests/{job_id}.json"
+
+    def stored_request(self, job_id: str) -> StoredRequest | None:
+        try:
+            return StoredRequest.parse(self.store.get(self.request_key(job_id)))
+        except NotFound:
+            return None
+
+    def ring(self, job_id: str) -> str:
+        """A callback's doorbell: one small write that makes the job due at once. The next tick
+        (or the callback itself, while its time lasts) reads the job; the doorbell is then gone."""
+        key = self.layout.doorbell(job_id, self.clock())
+        self.store.put(key, json.dumps({"job_id": job_id}).encode())
+        return key
 
     # -- scheduling
     def poll_delay(self, polls: int) -> float:
@@ -85,9 +100,11 @@ class Pipeline:
         self.store.put(key, json.dumps(body).encode())
         return key
 
-    def reschedule(self, record: JobRecord, state: JobState) -> JobRecord:
+    def reschedule(self, record: JobRecord, state: JobState, **changes: Any) -> JobRecord:
         """After a poll: the next one is due after the back-off for the polls made so far."""
-        return self.advance(record, state, self.poll_delay(record.polls), polls=record.polls + 1)
+        return self.advance(
+            record, state, self.poll_delay(record.polls), polls=record.polls + 1, **changes
+        )
 
     def advance(
         self, record: JobRecord, state: JobState, delay: float, **changes: Any
@@ -123,10 +140,11 @@ class Pipeline:
             key = self.layout.rejection(record.manifest.key)
             self.store.put(key, encode(build_rejection(final, errors, warnings, now)))
         else:
-            request = self._submitted_request(record.job_id)
+            request = self.stored_request(record.job_id)
             key = self._result_key(record, request)
-            requested = _requested_count(request)
-            self.store.put(key, encode(build_result(final, status, request, requested)))
+            effective = request.effective() if request else {}
+            requested = request.requested_count() if request else 0
+            self.store.put(key, encode(build_result(final, status, effective, requested)))
         final = final.model_copy(update={"result_key": key})
         try:
             self.records.save(final)
@@ -144,20 +162,7 @@ class Pipeline:
         )
         return final
 
-    def _submitted_request(self, job_id: str) -> dict[str, Any]:
-        try:
-            return json.loads(self.store.get(self.request_key(job_id)))
-        except NotFound:
-            return {}
-
-    def _result_key(self, record: JobRecord, request: dict[str, Any]) -> str:
-        output = request.get("OutputConfig") or {}
-        url = output.get("MediaURL") if isinstance(output, dict) else None
-        output_key = self.key_for_url(url) if isinstance(url, str) and self.key_for_url else None
+    def _result_key(self, record: JobRecord, request: StoredRequest | None) -> str:
+        url = request.output_media_url() if request else None
+        output_key = self.key_for_url(url) if url and self.key_for_url else None
         return self.layout.result(record.job_id, record.manifest.ref().name, output_key)
-
-
-def _requested_count(request: dict[str, Any]) -> int:
-    output = request.get("OutputConfig")
-    count = output.get("Count", 1) if isinstance(output, dict) else 0
-    return count if isinstance(count, int) else 0

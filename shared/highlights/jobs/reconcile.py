@@ -3,6 +3,10 @@
 One tick does bounded work: the in-flight markers that are due (read in due order, so jobs that are
 not due cost nothing), and one page of the inbox after a saved cursor, for manifests whose events
 were lost. Its cost grows with due jobs and new manifests, never with history.
+
+Inside a time budget (`highlights.budget`, set by the timer's handler from its function's timeout)
+the tick stops taking work when too little time is left: due jobs it did not reach stay due for the
+next tick, nothing is lost or done twice.
 """
 
 from __future__ import annotations
@@ -13,15 +17,19 @@ from dataclasses import asdict, dataclass
 from itertools import islice
 from typing import Any
 
+from highlights import budget
 from highlights.jobs.accept import accept, submit
 from highlights.jobs.identity import ManifestRef, job_id_for
+from highlights.jobs.layout import Marker
 from highlights.jobs.observe import observe
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.record import JobError, JobRecord
 from highlights.jobs.states import JobState
-from highlights.ports import NotFound, StoredObject, TransientError
+from highlights.ports import HighlightsError, NotFound, ServiceRefused, StoredObject, TransientError
 
 log = logging.getLogger(__name__)
+
+MIN_SECONDS_PER_JOB = 1.0  # with less left in the budget, a tick leaves the rest for the next one
 
 
 @dataclass
@@ -37,55 +45,99 @@ class Tick:
     swept: int = 0
     accepted: int = 0
     deferred: int = 0  # transient errors: rescheduled for a later tick
+    refused: int = 0  # the service refused the caller: rescheduled, never failed
     failed: int = 0  # unexpected errors: logged, left for the next tick
+    doorbells: int = 0  # callbacks' doorbells answered
+    out_of_time: bool = False  # the budget ran out: what is still due waits for the next tick
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, int | bool]:
         return asdict(self)
 
 
 def reconcile(pipeline: Pipeline) -> Tick:
     tick = Tick()
     now = pipeline.clock()
+    refusals: set[str] = set()
     markers = pipeline.store.list(
         pipeline.layout.inflight_prefix, page_size=pipeline.reconcile_batch
     )
-    for marker in markers:
-        parsed = pipeline.layout.parse_inflight(marker.key)
-        if parsed is None:
+    for stored in markers:
+        marker = pipeline.layout.parse_inflight(stored.key)
+        if marker is None:
             continue
-        due, job_id = parsed
-        if due > now or tick.due >= pipeline.reconcile_batch:
+        if marker.due > now or tick.due >= pipeline.reconcile_batch:
+            break
+        if _out_of_time():
+            tick.out_of_time = True
             break
         tick.due += 1
+        job_id = marker.job_id
         try:
-            _one(pipeline, marker, job_id, now, tick)
+            _one(pipeline, stored, marker, now, tick)
         except TransientError as exc:
             tick.deferred += 1
             log.warning("reconcile deferred: %s", exc.code, extra={"job_id": job_id})
+            _defer(pipeline, job_id)
+        except ServiceRefused as exc:
+            tick.refused += 1
+            refusals.add(exc.code)
             _defer(pipeline, job_id)
         except Exception:
             # One broken job must not stop the others; it stays due and is retried next tick.
             tick.failed += 1
             log.exception("reconcile failed", extra={"job_id": job_id})
-    _sweep(pipeline, tick)
+    if refusals:
+        log.error(
+            "the service refused the caller (%s) for %d job(s), which wait with back-off; check the "
+            "function's credentials and RAM policy",
+            ", ".join(sorted(refusals)),
+            tick.refused,
+        )
+    if _out_of_time():
+        tick.out_of_time = True
+    else:
+        _sweep(pipeline, tick)
     log.info("reconcile tick", extra={"tick": tick.to_dict()})
     return tick
 
 
-def _one(pipeline: Pipeline, marker: StoredObject, job_id: str, now: float, tick: Tick) -> None:
+def _out_of_time() -> bool:
+    left = budget.remaining()
+    return left is not None and left < MIN_SECONDS_PER_JOB
+
+
+def _one(pipeline: Pipeline, stored: StoredObject, marker: Marker, now: float, tick: Tick) -> None:
+    if marker.doorbell:
+        # A callback rang: do the job's due work now, whatever its own marker says. The doorbell
+        # goes either way; the job's own marker (and its back-off) is the way back.
+        tick.doorbells += 1
+        try:
+            _due(pipeline, stored.key, marker.job_id, now, tick, doorbell=True)
+        finally:
+            pipeline.store.delete(stored.key)
+        return
+    _due(pipeline, stored.key, marker.job_id, now, tick, doorbell=False)
+
+
+def _due(
+    pipeline: Pipeline, key: str, job_id: str, now: float, tick: Tick, *, doorbell: bool
+) -> None:
     try:
         record = pipeline.records.load(job_id)
     except NotFound:
+        if doorbell:
+            return
         # The accept that wrote this marker stopped before its record: start it again.
-        ref = _marker_ref(pipeline, marker.key)
-        pipeline.store.delete(marker.key)
+        ref = _marker_ref(pipeline, key)
+        pipeline.store.delete(key)
         if ref is not None:
             accept(pipeline, ref)
             tick.recovered += 1
         return
-    if record.state.terminal or record.marker != marker.key:
-        pipeline.store.delete(marker.key)
-        tick.stale_markers += 1
+    if record.state.terminal or (not doorbell and record.marker != key):
+        if not doorbell:
+            pipeline.store.delete(key)
+            tick.stale_markers += 1
         return
     if now - record.created_at > pipeline.max_job_age:
         pipeline.finish(_last_word(pipeline, record), JobState.TIMED_OUT)
@@ -109,12 +161,13 @@ def _last_word(pipeline: Pipeline, record: JobRecord) -> JobRecord:
 
 
 def _defer(pipeline: Pipeline, job_id: str) -> None:
+    """Push the job's marker back by its back-off; when even that fails, it stays due."""
     try:
         record = pipeline.records.load(job_id)
-    except (NotFound, TransientError):
-        return
-    if not record.state.terminal:
-        pipeline.reschedule(record, record.state)
+        if not record.state.terminal:
+            pipeline.reschedule(record, record.state)
+    except HighlightsError as exc:
+        log.warning("could not reschedule: %s", getattr(exc, "code", exc), extra={"job_id": job_id})
 
 
 def _marker_ref(pipeline: Pipeline, key: str) -> ManifestRef | None:
@@ -140,6 +193,9 @@ def _sweep(pipeline: Pipeline, tick: Tick) -> None:
         ref = ManifestRef(pipeline.store.bucket, obj.key, obj.etag)
         if pipeline.store.exists(layout.record(job_id_for(ref))):
             continue
+        if _out_of_time():
+            tick.out_of_time = True
+            return  # the cursor stays: this page is read again next tick
         try:
             accept(pipeline, ref)
             tick.accepted += 1

@@ -46,6 +46,9 @@ class JobRecord(BaseModel):
     updated_at: float
     ice_job_id: str | None = None
     polls: int = 0
+    producer_status: str | None = Field(
+        None, description="an undocumented status the producer last reported (logged once)"
+    )
     marker: str | None = Field(None, description="key of the in-flight marker, while not terminal")
     result_key: str | None = None
     error: JobError | None = None

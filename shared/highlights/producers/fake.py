@@ -241,6 +241,8 @@ class FakeProducer:
         self.submissions: list[Submission] = []
         self.submit_calls = 0
         self.get_calls = 0
+        # What the last submit call sent, accepted or not (resubmissions must repeat it exactly).
+        self.last_submit: tuple[SubmitRequest, str, str | None] | None = None
 
     # -- scripting ------------------------------------------------------------------------------
 
@@ -298,6 +300,7 @@ class FakeProducer:
     def submit(self, request: SubmitRequest, client_token: str, notify_url: str | None) -> str:
         with self._lock:
             self.submit_calls += 1
+            self.last_submit = (request, client_token, notify_url)
             fault = _take(self._submit_faults)
             if fault and not fault.after_accept:
                 raise fault.exc

@@ -17,13 +17,12 @@ import threading
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from highlights.fc.callback import COMPLETE_EVENT, sign
 from highlights.ports import (
     AlreadyExists,
     JobStatus,
@@ -39,6 +38,7 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 STALE_AFTER = 30.0  # a job whose worker has not beaten for this long is taken over
 CALLBACK_TIMEOUT = 3.0  # ICE's own limit for an answer
+COMPLETE_EVENT = "BatchProduceMediaComplete"
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,6 @@ class LocalProducer:
         self,
         store: LocalStore,
         *,
-        callback_keys: Sequence[str] = (),
         state_prefix: str = ".highlights/",
         renderer: Renderer | None = None,
         region: str | None = None,
@@ -97,7 +96,6 @@ class LocalProducer:
     ) -> None:
         self.store = store
         self.region = region
-        self._keys = tuple(callback_keys)
         self._prefix = f"{state_prefix}engine/"
         self._renderer = renderer
         self._clock = clock
@@ -263,10 +261,11 @@ class LocalProducer:
         self._notify(state)
 
     def _notify(self, state: dict[str, Any]) -> None:
+        """Call the job's NotifyAddress as ICE does, unsigned: whether ICE signs per-job callbacks
+        is not documented, so the address's own token is what the callback trusts."""
         url = state.get("notify_url")
-        if not url or not self._keys:
+        if not url:
             return
-        timestamp = str(int(self._clock()))
         body = {
             "EventType": COMPLETE_EVENT,
             "UserId": 0,
@@ -277,11 +276,7 @@ class LocalProducer:
                 "UserData": json.dumps(state["request"]["UserData"], ensure_ascii=False),
             },
         }
-        headers = {
-            "Content-Type": "application/json",
-            "X-ICE-TIMESTAMP": timestamp,
-            "X-ICE-SIGNATURE": sign(url, timestamp, self._keys[0]),
-        }
+        headers = {"Content-Type": "application/json"}
         try:
             status = self._post(url, json.dumps(body).encode(), headers)
             log.info(

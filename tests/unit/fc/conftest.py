@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from highlights.callback_auth import notify_address, sign
 from highlights.fc import app
-from highlights.fc.callback import sign
 from highlights.jobs.pipeline import Pipeline
 from highlights.producers.fake import FakeProducer
 from highlights.storage.local import LocalStore
@@ -40,6 +40,7 @@ def pipeline(env: Path) -> Iterator[Pipeline]:
         layout=settings.layout(),
         region=settings.region,
         callback_url=settings.callback_url,
+        callback_keys=settings.callback_keys,
     )
     app._cache["pipeline"] = p
     yield p
@@ -115,7 +116,7 @@ def http_event(
     query = query or {}
     if key is not None:
         ts = int(time.time()) if timestamp is None else timestamp
-        signed = url or (CALLBACK_URL + (f"?job={query['job']}" if "job" in query else ""))
+        signed = url or CALLBACK_URL
         headers["X-Ice-Timestamp"] = str(ts)
         headers["X-Ice-Signature"] = sign(signed, ts, key)
     return json.dumps(
@@ -141,6 +142,12 @@ def http_event(
             },
         }
     ).encode()
+
+
+def token_query(job_id: str, keys: str = KEYS) -> dict[str, str]:
+    """The query of the job's NotifyAddress, as the pipeline submits it (the first key signs)."""
+    address = notify_address(CALLBACK_URL, job_id, keys.split(","))
+    return dict(part.split("=", 1) for part in address.split("?", 1)[1].split("&"))
 
 
 def timer_event() -> bytes:

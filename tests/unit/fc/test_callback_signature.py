@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from highlights.fc.callback import parse_notice, sign, verify
+from highlights.callback_auth import job_token, notify_address, sign, verify_token, without_token
+from highlights.callback_auth import verify_signature as verify
+from highlights.fc.callback import parse_notice
 
 URL = "https://cb.example.com/ice"
 
@@ -31,6 +33,39 @@ def test_missing_or_malformed_headers_are_refused() -> None:
     assert not verify([URL], "1000", None, ["k"], now=1000)
     assert not verify([URL], "abc", sign(URL, "abc", "k"), ["k"], now=1000)
     assert not verify([URL], "1000", sign("https://evil.example.com", 1000, "k"), ["k"], now=1000)
+
+
+def test_untrusted_timestamp_headers_are_refused_without_raising() -> None:
+    sig = sign(URL, 1000, "k")
+    for timestamp in ("²", "١٠٠٠", "9" * 5000, " 1000", "1000\n", "-1000", "1e3"):
+        assert not verify([URL], timestamp, sig, ["k"], now=1000)
+    assert not verify([URL], "1000", "x" * 5000, ["k"], now=1000)
+    assert not verify([URL], "1000", "é" * 32, ["k"], now=1000)
+
+
+def test_job_tokens_are_per_job_and_per_key() -> None:
+    token = job_token("night-3f2a", "NewKey")
+    assert len(token) == 22  # 128 bits, base64url without padding
+    assert verify_token("night-3f2a", token, ["NewKey"])
+    assert verify_token("night-3f2a", token, ["Other", "NewKey"])  # rotation
+    assert not verify_token("night-3f2a", token, ["Other"])
+    assert not verify_token("other-job", token, ["NewKey"])
+    assert not verify_token(
+        "night-3f2a", token[:-1] + ("A" if token[-1] != "A" else "B"), ["NewKey"]
+    )
+    assert not verify_token("night-3f2a", None, ["NewKey"])
+    assert not verify_token(None, token, ["NewKey"])
+    assert not verify_token("night-3f2a", "x" * 5000, ["NewKey"])
+
+
+def test_notify_address_carries_the_token_and_documents_do_not() -> None:
+    address = notify_address("https://cb.example.com/ice", "night-1", ["NewKey", "OldKey"])
+    assert address == f"https://cb.example.com/ice?job=night-1&t={job_token('night-1', 'NewKey')}"
+    assert without_token(address) == "https://cb.example.com/ice?job=night-1"
+    assert notify_address("https://cb.example.com/ice?a=1", "j", []) == (
+        "https://cb.example.com/ice?a=1&job=j"
+    )
+    assert without_token("https://cb.example.com/ice?t=x") == "https://cb.example.com/ice"
 
 
 def test_notice_tolerates_unknown_fields_and_string_bodies() -> None:

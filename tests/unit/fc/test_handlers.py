@@ -13,10 +13,17 @@ from functions.reconcile.index import handler as reconcile_handler
 from functions.submit.index import handler as submit_handler
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.states import JobState
-from highlights.ports import TransientError
+from highlights.ports import ServiceRefused, TransientError
 
 from ..jobs.conftest import MANIFEST
-from .conftest import Context, eventbridge_event, http_event, oss_event, timer_event
+from .conftest import (
+    Context,
+    eventbridge_event,
+    http_event,
+    oss_event,
+    timer_event,
+    token_query,
+)
 
 
 def put_manifest(
@@ -97,6 +104,25 @@ def test_direct_invocation_with_a_taken_name_is_refused(pipeline: Pipeline) -> N
         submit_handler(json.dumps({"manifest": other, "name": "x"}).encode(), Context())
 
 
+def test_an_event_for_another_bucket_is_skipped(pipeline: Pipeline) -> None:
+    """The job id is made of the configured bucket: another's name would be a second identity."""
+    etag = put_manifest(pipeline)
+    answer = submit_handler(oss_event("elsewhere", ("manifests/night train.json", etag)), Context())
+    assert answer["accepted"] == []
+    assert "elsewhere" in answer["skipped"][0]["reason"]
+    assert list(pipeline.store.list(pipeline.layout.records_prefix)) == []
+
+
+def test_the_function_timeout_bounds_an_invocation() -> None:
+    from highlights.fc.app import function_timeout
+
+    assert function_timeout(None) is None
+    assert function_timeout(type("C", (), {"function": {"timeout": 12}})()) == 12
+    function = type("F", (), {"timeout": "300"})()
+    assert function_timeout(type("C", (), {"function": function})()) == 300
+    assert function_timeout(type("C", (), {"function": {"timeout": "x"}})()) is None
+
+
 def test_malformed_events_answer_without_raising(pipeline: Pipeline) -> None:
     assert "not JSON" in submit_handler(b"{nope", Context())["error"]
     assert "unknown event" in submit_handler(b'{"hello": 1}', Context())["error"]
@@ -148,6 +174,37 @@ def test_callback_signed_over_the_bare_url_with_the_old_key(pipeline: Pipeline) 
     assert callback_handler(event, Context())["statusCode"] == 200
 
 
+def test_unsigned_callback_to_the_exact_notify_address_finishes_the_job(
+    pipeline: Pipeline,
+) -> None:
+    job_id = submitted_job(pipeline)
+    (submission,) = pipeline.producer.submissions  # type: ignore[attr-defined]
+    assert submission.notify_url.endswith("&t=" + token_query(job_id)["t"])
+    pipeline.producer.advance(submission.job_id)  # type: ignore[attr-defined]
+    event = http_event(complete_body(job_id), query=token_query(job_id), key=None)
+    answer = callback_handler(event, Context())
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"]) == {"job_id": job_id, "state": "SUCCEEDED"}
+    assert list(pipeline.store.list(pipeline.layout.inflight_prefix)) == []  # doorbell gone too
+
+
+def test_a_token_of_the_old_key_still_verifies(pipeline: Pipeline) -> None:
+    job_id = submitted_job(pipeline)
+    query = token_query(job_id, "OldKey2025b")
+    answer = callback_handler(http_event(complete_body(job_id), query=query, key=None), Context())
+    assert answer["statusCode"] == 200
+
+
+def _other_token(job_id: str) -> dict[str, str]:
+    return {"job": job_id, "t": token_query("another-job-000000000000")["t"]}
+
+
+def _altered_token(job_id: str) -> dict[str, str]:
+    query = token_query(job_id)
+    last = query["t"][-1]
+    return {**query, "t": query["t"][:-1] + ("A" if last != "A" else "B")}
+
+
 @pytest.mark.parametrize(
     "tamper",
     [
@@ -155,18 +212,37 @@ def test_callback_signed_over_the_bare_url_with_the_old_key(pipeline: Pipeline) 
         {"key": "WrongKey1"},
         {"timestamp": 1_000_000_000},
         {"url": "https://attacker.example.com/ice"},
+        {"key": None, "query": "altered"},
+        {"key": None, "query": "other"},
+        {"key": None, "query": "bare"},
+        {"key": None, "query": "no-token"},
     ],
-    ids=["unsigned", "forged", "stale", "other-url"],
+    ids=[
+        "unsigned",
+        "forged",
+        "stale",
+        "other-url",
+        "altered-token",
+        "other-jobs-token",
+        "bare-url",
+        "job-without-token",
+    ],
 )
 def test_bad_callbacks_change_nothing(pipeline: Pipeline, tamper: dict[str, Any]) -> None:
     job_id = submitted_job(pipeline)
     pipeline.producer.advance(pipeline.producer.submissions[0].job_id)  # type: ignore[attr-defined]
-    before = pipeline.store.get(pipeline.layout.record(job_id))
-    answer = callback_handler(
-        http_event(complete_body(job_id), query={"job": job_id}, **tamper), Context()
-    )
+    before = {o.key: pipeline.store.get(o.key) for o in pipeline.store.list("")}
+    queries = {
+        "altered": _altered_token(job_id),
+        "other": _other_token(job_id),
+        "bare": {},
+        "no-token": {"job": job_id},
+    }
+    tamper = dict(tamper)
+    query = queries[tamper.pop("query", "no-token")]
+    answer = callback_handler(http_event(complete_body(job_id), query=query, **tamper), Context())
     assert answer["statusCode"] == 401
-    assert pipeline.store.get(pipeline.layout.record(job_id)) == before
+    assert {o.key: pipeline.store.get(o.key) for o in pipeline.store.list("")} == before
     assert pipeline.producer.get_calls == 0  # type: ignore[attr-defined]
 
 
@@ -184,11 +260,36 @@ def test_other_events_and_unknown_jobs_are_200(pipeline: Pipeline) -> None:
     assert answer["statusCode"] == 200 and json.loads(answer["body"])["known"] is False
 
 
-def test_transient_observe_is_503(pipeline: Pipeline) -> None:
+@pytest.mark.parametrize(
+    "error",
+    [
+        TransientError("down", code="ServiceUnavailable"),
+        ServiceRefused("refused", code="Forbidden.RAM"),
+    ],
+    ids=["transient", "refused"],
+)
+def test_a_producer_that_cannot_answer_still_gets_200_and_the_doorbell_rings(
+    pipeline: Pipeline, error: Exception
+) -> None:
     job_id = submitted_job(pipeline)
-    pipeline.producer.fail_next_get(TransientError("down", code="ServiceUnavailable"))  # type: ignore[attr-defined]
-    answer = callback_handler(http_event(complete_body(job_id), query={"job": job_id}), Context())
-    assert answer["statusCode"] == 503
+    pipeline.producer.fail_next_get(error)  # type: ignore[attr-defined]
+    answer = callback_handler(
+        http_event(complete_body(job_id), query=token_query(job_id), key=None), Context()
+    )
+    assert answer["statusCode"] == 200
+    assert json.loads(answer["body"]) == {"job_id": job_id, "queued": True}
+    bells = [
+        o.key
+        for o in pipeline.store.list(pipeline.layout.inflight_prefix)
+        if o.key.endswith(".bell")
+    ]
+    assert len(bells) == 1 and job_id in bells[0]
+    # the next tick answers the doorbell at once, whatever the job's own back-off says
+    pipeline.producer.advance(pipeline.producer.submissions[0].job_id)  # type: ignore[attr-defined]
+    summary = reconcile_handler(timer_event(), Context())
+    assert summary["doorbells"] == 1
+    assert pipeline.records.load(job_id).state is JobState.SUCCEEDED
+    assert list(pipeline.store.list(pipeline.layout.inflight_prefix)) == []
 
 
 def test_timer_reconciles(pipeline: Pipeline) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 
@@ -8,12 +9,13 @@ import pytest
 from highlights.jobs.accept import accept
 from highlights.jobs.identity import job_id_for
 from highlights.jobs.pipeline import Pipeline
+from highlights.jobs.reconcile import reconcile
 from highlights.jobs.states import JobState
-from highlights.ports import PermanentError, TransientError
+from highlights.ports import PermanentError, ServiceRefused, TransientError
 from highlights.producers.fake import FakeProducer
 from highlights.storage.local import LocalStore
 
-from .conftest import keys, manifest, read_json, upload
+from .conftest import Clock, keys, manifest, read_json, upload
 
 
 def test_valid_manifest_is_submitted_once(
@@ -32,7 +34,9 @@ def test_valid_manifest_is_submitted_once(
     assert record.ice_job_id == producer.submissions[0].job_id
     assert keys(store, ".highlights/inflight/") == [record.marker]
     request = read_json(store, pipeline.request_key(outcome.job_id))
-    assert request["UserData"]["NotifyAddress"] == submission.notify_url
+    assert request["notify_url"] == submission.notify_url
+    assert request["user_data"] == submission.request.user_data
+    assert request["input_config"] == submission.request.input_config
 
 
 def test_the_same_event_three_times_is_one_job(
@@ -131,19 +135,51 @@ def test_lost_submit_answer_reuses_the_token(
     assert producer.submit_calls == 2
 
 
+def test_resubmission_sends_the_stored_request_byte_for_byte(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+) -> None:
+    """A lost answer, then a redeploy with another callback URL and key: the job's resubmission
+    still sends what ICE already has, so ICE answers with that job, not a mismatch."""
+    ref = upload(store)
+    producer.fail_next_submit(TransientError("read timeout", code="Timeout"), after_accept=True)
+    with pytest.raises(TransientError):
+        accept(pipeline, ref)
+    first = producer.submissions[0]
+    redeployed = dataclasses.replace(
+        pipeline, callback_url="https://new.example.com/cb", callback_keys=("Rotated9x",)
+    )
+    assert accept(redeployed, ref).state is JobState.SUBMITTED
+    assert len(producer.submissions) == 1  # ICE's idempotency: no mismatch, no second job
+    assert producer.submit_calls == 2
+    assert producer.last_submit == (first.request, first.client_token, first.notify_url)
+
+
+def test_a_refused_caller_leaves_the_job_received_without_raising(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+) -> None:
+    ref = upload(store)
+    producer.fail_next_submit(ServiceRefused("denied", code="Forbidden.RAM"))
+    outcome = accept(pipeline, ref)
+    assert outcome.state is JobState.RECEIVED
+    assert keys(store, ".highlights/rejected/") == []
+    assert producer.submissions == []
+    clock.advance(pipeline.received_lease + 1)
+    tick = reconcile(pipeline)
+    assert tick.resubmitted == 1
+    assert pipeline.records.load(outcome.job_id).state is JobState.SUBMITTED
+
+
 def test_permanent_submit_error_fails_with_a_result(
     pipeline: Pipeline, store: LocalStore, producer: FakeProducer
 ) -> None:
-    producer.fail_next_submit(
-        PermanentError("not subscribed", code="Forbidden.SubscriptionRequired")
-    )
+    producer.fail_next_submit(PermanentError("a bad request", code="InvalidParameter.InputConfig"))
     outcome = accept(pipeline, upload(store))
     assert outcome.state is JobState.FAILED
     result = read_json(store, "out/night/night.result.json")
     assert result["job"]["state"] == "FAILED"
     assert result["job"]["error"] == {
-        "code": "Forbidden.SubscriptionRequired",
-        "message": "not subscribed",
+        "code": "InvalidParameter.InputConfig",
+        "message": "a bad request",
     }
     assert result["summary"] == {"requested": 2, "succeeded": 0, "failed": 2}
     assert keys(store, ".highlights/inflight/") == []

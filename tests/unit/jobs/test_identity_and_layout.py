@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from highlights.jobs.identity import ManifestRef, client_token_for, job_id_for
-from highlights.jobs.layout import BucketLayout, LayoutError
+from highlights.jobs.layout import BucketLayout, LayoutError, Marker
 from highlights.jobs.states import JobState
 
 
@@ -69,12 +69,16 @@ def test_markers_sort_in_due_order() -> None:
         layout.inflight("aa-job", 1_000),
         layout.inflight("mm", 99),
     ]
+    keys.append(layout.doorbell("zz-job", 950))
     assert [layout.parse_inflight(k) for k in sorted(keys)] == [
-        (99, "mm"),
-        (900, "zz-job"),
-        (1000, "aa-job"),
+        Marker(99, "mm"),
+        Marker(900, "zz-job"),
+        Marker(950, "zz-job", doorbell=True),
+        Marker(1000, "aa-job"),
     ]
     assert layout.parse_inflight(layout.inflight_prefix + "junk") is None
+    assert layout.parse_inflight(layout.inflight(".bell", 1)) is None
+    assert layout.parse_inflight(layout.inflight_prefix + "0000000001-a.b") is None
 
 
 def test_state_inside_the_inbox_is_refused() -> None:

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import logging
+
+import pytest
+
 from highlights.jobs.accept import accept
 from highlights.jobs.observe import observe
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.states import JobState
-from highlights.producers.fake import FakeProducer, plan_failed, plan_partial
+from highlights.ports import JobStatus, NotFound, PermanentError, ServiceRefused, TransientError
+from highlights.producers.fake import FakeProducer, plan_failed, plan_partial, plan_steps
 from highlights.storage.local import LocalStore
 
 from .conftest import Clock, keys, read_json, upload
@@ -111,3 +116,57 @@ def test_result_and_rejection_match_their_schemas(
     accept(pipeline, upload(store, "manifests/bad.json", {"InputConfig": {}}))
     report = read_json(store, ".highlights/rejected/manifests/bad.json.errors.json")
     jsonschema.validate(report, json.loads((schemas / "rejection.schema.json").read_text()))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        ServiceRefused("denied", code="Forbidden.RAM"),
+        ServiceRefused("expired", code="InvalidSecurityToken.Expired"),
+        TransientError("slow", code="Timeout"),
+    ],
+)
+def test_a_refused_or_slow_read_never_ends_the_job(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, error: Exception
+) -> None:
+    job_id = accept(pipeline, upload(store)).job_id
+    producer.fail_next_get(error)
+    with pytest.raises(type(error)):
+        observe(pipeline, job_id)
+    record = pipeline.records.load(job_id)
+    assert record.state is JobState.SUBMITTED and not record.result_key
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (NotFound("no such job"), "JobNotFound"),
+        (PermanentError("bad", code="InvalidParameter.JobId"), "InvalidParameter.JobId"),
+    ],
+)
+def test_what_is_wrong_with_the_job_itself_ends_it(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, error: Exception, code: str
+) -> None:
+    job_id = accept(pipeline, upload(store)).job_id
+    producer.fail_next_get(error)
+    record = observe(pipeline, job_id)
+    assert record is not None and record.state is JobState.FAILED
+    assert record.error is not None and record.error.code == code
+
+
+def test_an_undocumented_status_is_in_progress_and_logged_once(
+    pipeline: Pipeline,
+    store: LocalStore,
+    producer: FakeProducer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    odd = JobStatus("", "Processing", raw_status="Queuing")
+    producer.script_next(plan_steps(odd, odd, odd, JobStatus("", "Finished")))
+    job_id = accept(pipeline, upload(store)).job_id
+    caplog.set_level(logging.WARNING)
+    for _ in range(3):
+        record = observe(pipeline, job_id)
+        assert record is not None and record.state is JobState.PROCESSING
+    warnings = [r for r in caplog.records if "unknown batch status" in r.getMessage()]
+    assert len(warnings) == 1 and "Queuing" in warnings[0].getMessage()
+    assert pipeline.records.load(job_id).producer_status == "Queuing"

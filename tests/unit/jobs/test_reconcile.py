@@ -3,13 +3,17 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import logging
 
+import pytest
+
+from highlights import budget
 from highlights.jobs.accept import accept
 from highlights.jobs.identity import job_id_for
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.reconcile import reconcile
 from highlights.jobs.states import JobState
-from highlights.ports import TransientError
+from highlights.ports import ServiceRefused, TransientError
 from highlights.producers.fake import FakeProducer, plan_stuck
 from highlights.storage.local import LocalStore
 
@@ -45,7 +49,7 @@ def test_polls_back_off(
     dues = []
     for _ in range(7):
         [marker] = keys(store, ".highlights/inflight/")
-        due, _ = pipeline.layout.parse_inflight(marker)  # type: ignore[misc]
+        due = pipeline.layout.parse_inflight(marker).due  # type: ignore[union-attr]
         dues.append(due - start)
         clock.now = due
         reconcile(pipeline)
@@ -145,3 +149,83 @@ def test_stale_markers_are_cleaned(pipeline: Pipeline, store: LocalStore, clock:
     tick = reconcile(pipeline)
     assert tick.stale_markers == 1
     assert extra not in keys(store, ".highlights/inflight/")
+
+
+def test_refusals_wait_with_back_off_and_one_error_line_per_tick(
+    pipeline: Pipeline,
+    store: LocalStore,
+    clock: Clock,
+    producer: FakeProducer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    jobs = [accept(pipeline, upload(store, f"manifests/m{i}.json")).job_id for i in range(3)]
+    producer.fail_next_get(ServiceRefused("denied", code="Forbidden.RAM"), times=3)
+    clock.advance(31)
+    caplog.set_level(logging.INFO)
+    tick = reconcile(pipeline)
+    assert (tick.due, tick.refused, tick.failed) == (3, 3, 0)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and "Forbidden.RAM" in errors[0].getMessage()
+    assert "3 job(s)" in errors[0].getMessage()
+    for job_id in jobs:
+        record = pipeline.records.load(job_id)
+        assert record.state is JobState.SUBMITTED and record.polls == 1  # backed off
+    assert reconcile(pipeline).due == 0  # not due again at once
+    run_until_quiet(pipeline, clock)
+    assert {pipeline.records.load(j).state for j in jobs} == {JobState.SUCCEEDED}
+
+
+def test_a_doorbell_makes_the_job_due_at_once_and_goes(
+    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+) -> None:
+    job_id = accept(pipeline, upload(store)).job_id
+    producer.advance(producer.submissions[0].job_id)
+    bell = pipeline.ring(job_id)
+    assert bell.endswith(".bell")
+    tick = reconcile(pipeline)  # the job's own marker is not due for 30 s
+    assert (tick.doorbells, tick.observed) == (1, 1)
+    assert pipeline.records.load(job_id).state is JobState.SUCCEEDED
+    assert keys(store, ".highlights/inflight/") == []
+    pipeline.ring(job_id)  # a late callback for a finished job: the bell just goes
+    assert reconcile(pipeline).doorbells == 1
+    assert keys(store, ".highlights/inflight/") == []
+    pipeline.ring("ghost-000000000000")
+    assert reconcile(pipeline).doorbells == 1
+    assert keys(store, ".highlights/inflight/") == []
+
+
+def test_a_doorbell_whose_read_fails_leaves_the_job_on_its_back_off(
+    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+) -> None:
+    job_id = accept(pipeline, upload(store)).job_id
+    pipeline.ring(job_id)
+    producer.fail_next_get(TransientError("slow", code="Timeout"))
+    tick = reconcile(pipeline)
+    assert (tick.doorbells, tick.deferred) == (1, 1)
+    [marker] = keys(store, ".highlights/inflight/")
+    assert not marker.endswith(".bell")
+    assert pipeline.records.load(job_id).marker == marker
+
+
+def test_a_tick_stops_taking_work_when_its_budget_is_spent(
+    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+) -> None:
+    for i in range(5):
+        accept(pipeline, upload(store, f"manifests/m{i}.json"))
+    clock.advance(31)
+    spent = [0.0]
+
+    def fake_monotonic() -> float:
+        return spent[0]
+
+    original_get = producer.get
+
+    def slow_get(job_id: str):  # type: ignore[no-untyped-def]
+        spent[0] += 3.5  # each read takes 3.5 s of the tick's budget
+        return original_get(job_id)
+
+    producer.get = slow_get  # type: ignore[method-assign]
+    with budget.budget(10.0, clock=fake_monotonic):
+        tick = reconcile(pipeline)
+    assert tick.out_of_time and tick.observed == 3 and tick.swept == 0
+    assert reconcile(pipeline).observed == 2  # the rest were still due: nothing lost
