@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from urllib.parse import quote
 
 WINDOW_SECONDS = 300
@@ -70,6 +70,27 @@ def notify_address(callback_url: str, job_id: str, keys: Sequence[str]) -> str:
     joiner = "&" if "?" in callback_url else "?"
     address = f"{callback_url}{joiner}job={quote(job_id)}"
     return f"{address}&t={job_token(job_id, keys[0])}" if keys else address
+
+
+def authentic(
+    query: Mapping[str, str],
+    header: Callable[[str], str | None],
+    *,
+    keys: Sequence[str],
+    callback_url: str | None,
+    now: float,
+) -> bool:
+    """Whether a callback request proves itself: the job's token in its query, or ICE's signature
+    over the callback URL or the job's address. Needs no body, so it is checked first."""
+    if not keys:
+        return False
+    job = query.get("job")
+    if verify_token(job, query.get("t"), keys):
+        return True
+    urls = [callback_url] if callback_url else []
+    if callback_url and job:
+        urls.append(notify_address(callback_url, job, keys))
+    return verify_signature(urls, header("x-ice-timestamp"), header("x-ice-signature"), keys, now)
 
 
 def without_token(address: str) -> str:

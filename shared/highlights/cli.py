@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -121,19 +121,30 @@ def _view(args: argparse.Namespace) -> Path | None:
 def _status(args: argparse.Namespace) -> int:
     from highlights.local.commands import status
 
-    return status(_view(args), args.target)
+    return _read_only(lambda: status(_view(args), args.target))
 
 
 def _jobs(args: argparse.Namespace) -> int:
     from highlights.local.commands import jobs
 
-    return jobs(_view(args))
+    return _read_only(lambda: jobs(_view(args)))
 
 
 def _dead_letters(args: argparse.Namespace) -> int:
     from highlights.local.commands import dead_letters
 
-    return dead_letters(_view(args))
+    return _read_only(lambda: dead_letters(_view(args)))
+
+
+def _read_only(command: Callable[[], int]) -> int:
+    from highlights.config import SettingsError
+    from highlights.local.commands import NoBucket
+
+    try:
+        return command()
+    except (NoBucket, SettingsError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
 
 
 def _retry(args: argparse.Namespace) -> int:

@@ -23,14 +23,14 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger
 
 from highlights import budget
-from highlights.callback_auth import verify_signature, verify_token
+from highlights.callback_auth import authentic
 from highlights.config import Settings
 from highlights.credentials import for_invocation
 from highlights.fc import callback as cb
 from highlights.fc.events import DirectSubmit, EventError, ObjectCreated, decode, submit_events
 from highlights.jobs.identity import ManifestRef
 from highlights.jobs.pipeline import Pipeline
-from highlights.ports import AlreadyExists, HighlightsError
+from highlights.ports import AlreadyExists, HighlightsError, UnsafeKey
 
 logger = Logger(service="highlights")
 log = logging.getLogger("highlights.fc")
@@ -138,7 +138,10 @@ def _manifest_refs(
             skipped.append({"key": item.key, "reason": reason})
             continue
         key = _resolve_key(p, item.key)
-        if not item.event_name.startswith("ObjectCreated"):
+        if key is None:
+            reason = "the store cannot hold this key (empty, '.'/'..' segments, too long…)"
+            key = item.key
+        elif not item.event_name.startswith("ObjectCreated"):
             reason = f"event {item.event_name!r} is not an object creation"
         elif not p.layout.is_manifest(key):
             reason = f"not a manifest: outside {p.layout.inbox!r} or not .json"
@@ -150,12 +153,18 @@ def _manifest_refs(
     return refs, skipped
 
 
-def _resolve_key(p: Pipeline, key: str) -> str:
-    """OSS may deliver keys URL-encoded; a key that does not exist as given is tried decoded."""
+def _resolve_key(p: Pipeline, key: str) -> str | None:
+    """OSS may deliver keys URL-encoded: a key that does not exist as given is tried decoded.
+    None when the store refuses the key either way (so no job is started that could never read
+    its manifest)."""
     decoded = unquote_plus(key)
-    if decoded == key or p.store.exists(key):
-        return key
-    return decoded
+    for candidate in (key, decoded) if decoded != key else (key,):
+        try:
+            if p.store.exists(candidate) or candidate == decoded:
+                return candidate
+        except UnsafeKey:
+            continue
+    return None
 
 
 _NAME = re.compile(r"[^A-Za-z0-9._-]+")
@@ -207,19 +216,12 @@ def _callback(event: Any, entered: float) -> dict[str, Any]:
         log.warning("callback: no HIGHLIGHTS_CALLBACK_KEYS, every callback is refused")
         return _http(401, {"error": "callbacks are not configured"})
     warm = _warm_up_producer()  # the SDK's import overlaps the checks and the doorbell
-    job_hint = request.query.get("job")
-    if verify_token(job_hint, request.query.get("t"), conf.callback_keys):
-        pass  # the job's own address: it names the job, and only that one
-    elif not verify_signature(
-        [
-            u
-            for u in (conf.callback_url, pipeline().notify_url(job_hint) if job_hint else None)
-            if u
-        ],
-        request.header("x-ice-timestamp"),
-        request.header("x-ice-signature"),
-        conf.callback_keys,
-        time.time(),
+    if not authentic(
+        request.query,
+        request.header,
+        keys=conf.callback_keys,
+        callback_url=conf.callback_url,
+        now=time.time(),
     ):
         log.warning("callback: no valid token or signature")
         return _http(401, {"error": "bad or missing job token or X-ICE-SIGNATURE"})

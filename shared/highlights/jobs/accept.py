@@ -103,19 +103,42 @@ def _prepare(pipeline: Pipeline, record: JobRecord) -> StoredRequest | JobRecord
     """Validate the manifest and store the request it makes (create-only: what is stored first is
     what is sent, whoever gets there); a rejected job's final record otherwise."""
     fields = {"job_id": record.job_id, "manifest_key": record.manifest.key}
+    replaced = (
+        "$",
+        "the manifest was replaced after this upload; the newer version is its own job",
+    )
+    try:
+        head = pipeline.store.head(record.manifest.key)
+    except NotFound:
+        return _reject(pipeline, record, "$", "the manifest was deleted before it could be read")
+    etag = _normal(record.manifest.etag)
+    if etag and head.etag and _normal(head.etag) != etag:
+        return _reject(pipeline, record, *replaced)
+    if head.size > pipeline.max_manifest_bytes:
+        # Refused before reading: a manifest is a few KB; this one could only cost memory.
+        return _reject(
+            pipeline,
+            record,
+            "$",
+            f"the manifest is {head.size:,} bytes; at most {pipeline.max_manifest_bytes:,} are "
+            "accepted (HIGHLIGHTS_MAX_MANIFEST_BYTES)",
+        )
     try:
         data = pipeline.store.get(record.manifest.key)
     except NotFound:
         return _reject(pipeline, record, "$", "the manifest was deleted before it could be read")
     if _superseded(record.manifest.etag, data):
-        return _reject(
-            pipeline,
-            record,
-            "$",
-            "the manifest was replaced after this upload; the newer version is its own job",
-        )
+        return _reject(pipeline, record, *replaced)
     notify = pipeline.notify_url(record.job_id)
-    validation = validate_manifest(data, region=pipeline.region, notify_url=notify)
+    try:
+        validation = validate_manifest(data, region=pipeline.region, notify_url=notify)
+    except Exception as exc:
+        # Validation answers with problems, never raises; if it ever does, the manifest is what
+        # made it, so the job ends REJECTED instead of failing every tick.
+        log.exception("validation raised", extra=fields)
+        return _reject(
+            pipeline, record, "$", f"the manifest could not be read ({type(exc).__name__})"
+        )
     if validation.manifest is None:
         log.info("manifest rejected: %d error(s)", len(validation.errors), extra=fields)
         return pipeline.finish(
@@ -135,6 +158,10 @@ def _prepare(pipeline: Pipeline, record: JobRecord) -> StoredRequest | JobRecord
 
 def _reject(pipeline: Pipeline, record: JobRecord, path: str, message: str) -> JobRecord:
     return pipeline.finish(record, JobState.REJECTED, problems=([Problem(path, message)], []))
+
+
+def _normal(etag: str) -> str:
+    return etag.strip('"').upper()
 
 
 def _superseded(etag: str, data: bytes) -> bool:

@@ -55,6 +55,10 @@ class BucketLayout:
         """Whether writing key fires the OSS trigger (inbox prefix and .json suffix)."""
         return key.startswith(self.inbox) and key.endswith(MANIFEST_SUFFIX)
 
+    def is_reserved(self, key: str) -> bool:
+        """Whether key belongs to the pipeline (its state, or the inbox): outputs may not go there."""
+        return key.startswith(self.state) or (bool(self.inbox) and key.startswith(self.inbox))
+
     # -- state
     def record(self, job_id: str) -> str:
         return f"{self.state}jobs/{job_id}.json"
@@ -85,6 +89,9 @@ class BucketLayout:
 
     def rejection(self, manifest_key: str) -> str:
         return f"{self.state}rejected/{manifest_key}.errors.json"
+
+    def set_aside(self, job_id: str) -> str:
+        return f"{self.state}set-aside/{job_id}.json"
 
     @property
     def dead_letters(self) -> str:

@@ -22,7 +22,7 @@ from highlights.jobs.results import build_rejection, build_result, encode
 from highlights.jobs.states import JobState
 from highlights.manifest.problems import Problem
 from highlights.manifest.references import parse_oss_url
-from highlights.ports import JobStatus, NotFound, ObjectStore, Producer
+from highlights.ports import JobStatus, NotFound, ObjectStore, Producer, UnsafeKey
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class Pipeline:
     reconcile_batch: int = 100
     sweep_page: int = 100
     key_for_url: Callable[[str], str | None] | None = None
+    max_manifest_bytes: int = 4 * 1024 * 1024
 
     def __post_init__(self) -> None:
         self.records = JobRecords(self.store, self.layout.record)
@@ -112,6 +113,7 @@ class Pipeline:
         """Move the job to `state` with its marker due in `delay` seconds. The new marker goes first
         (never a job without one); a record someone else moved further wins, and ours is dropped."""
         now = self.clock()
+        changes.setdefault("failures", 0)  # a step that went through ends a run of failures
         marker = self.put_marker(record.manifest.ref(), record.job_id, now + delay)
         try:
             saved = self.records.save(record.moved(state, now, marker=marker, **changes))
@@ -144,7 +146,14 @@ class Pipeline:
             key = self._result_key(record, request)
             effective = request.effective() if request else {}
             requested = request.requested_count() if request else 0
-            self.store.put(key, encode(build_result(final, status, effective, requested)))
+            document = encode(build_result(final, status, effective, requested))
+            try:
+                self.store.put(key, document)
+            except UnsafeKey:
+                # Next to the videos is where people look; when the store refuses that place, the
+                # result still has to land somewhere, or the job could never end.
+                key = self.layout.fallback_result(record.job_id)
+                self.store.put(key, document)
         final = final.model_copy(update={"result_key": key})
         try:
             self.records.save(final)
@@ -165,4 +174,6 @@ class Pipeline:
     def _result_key(self, record: JobRecord, request: StoredRequest | None) -> str:
         url = request.output_media_url() if request else None
         output_key = self.key_for_url(url) if url and self.key_for_url else None
+        if output_key is not None and self.layout.is_reserved(output_key):
+            output_key = None  # never beside the pipeline's own state or in the inbox
         return self.layout.result(record.job_id, record.manifest.ref().name, output_key)

@@ -30,6 +30,7 @@ from highlights.ports import HighlightsError, NotFound, ServiceRefused, StoredOb
 log = logging.getLogger(__name__)
 
 MIN_SECONDS_PER_JOB = 1.0  # with less left in the budget, a tick leaves the rest for the next one
+MAX_FAILURES = 5  # unexpected errors in a row before a job ends FAILED with code Internal
 
 
 @dataclass
@@ -46,7 +47,8 @@ class Tick:
     accepted: int = 0
     deferred: int = 0  # transient errors: rescheduled for a later tick
     refused: int = 0  # the service refused the caller: rescheduled, never failed
-    failed: int = 0  # unexpected errors: logged, left for the next tick
+    failed: int = 0  # unexpected errors: logged, the job backed off
+    poisoned: int = 0  # jobs ended FAILED (Internal) after MAX_FAILURES unexpected errors
     doorbells: int = 0  # callbacks' doorbells answered
     out_of_time: bool = False  # the budget ran out: what is still due waits for the next tick
 
@@ -82,10 +84,11 @@ def reconcile(pipeline: Pipeline) -> Tick:
             tick.refused += 1
             refusals.add(exc.code)
             _defer(pipeline, job_id)
-        except Exception:
-            # One broken job must not stop the others; it stays due and is retried next tick.
+        except Exception as exc:
+            # One broken job must not stop the others, nor come back every tick: it backs off.
             tick.failed += 1
             log.exception("reconcile failed", extra={"job_id": job_id})
+            _contain(pipeline, stored.key, job_id, exc, tick)
     if refusals:
         log.error(
             "the service refused the caller (%s) for %d job(s), which wait with back-off; check the "
@@ -170,6 +173,48 @@ def _defer(pipeline: Pipeline, job_id: str) -> None:
         log.warning("could not reschedule: %s", getattr(exc, "code", exc), extra={"job_id": job_id})
 
 
+def _contain(pipeline: Pipeline, key: str, job_id: str, exc: Exception, tick: Tick) -> None:
+    """A job whose handling raised unexpectedly: its marker moves later, by a growing delay; after
+    MAX_FAILURES in a row it ends FAILED (code Internal) with a result manifest. When even that
+    cannot be written, the marker is set aside, out of the queue, where `highlights` shows it."""
+    try:
+        record: JobRecord | None = pipeline.records.load(job_id)
+    except Exception:
+        record = None
+    if record is not None and not record.state.terminal:
+        failures = record.failures + 1
+        try:
+            if failures >= MAX_FAILURES:
+                error = JobError(
+                    code="Internal",
+                    message=f"gave up after {failures} failed attempts; the last: "
+                    f"{type(exc).__name__}: {str(exc)[:300]}",
+                )
+                pipeline.finish(
+                    record.model_copy(update={"failures": failures, "error": error}),
+                    JobState.FAILED,
+                )
+                tick.poisoned += 1
+            else:
+                pipeline.advance(
+                    record, record.state, pipeline.poll_delay(failures), failures=failures
+                )
+            return
+        except Exception:
+            log.exception("could not back off or end the job", extra={"job_id": job_id})
+    _set_aside(pipeline, key, job_id, exc)
+
+
+def _set_aside(pipeline: Pipeline, key: str, job_id: str, exc: Exception) -> None:
+    note = {"marker": key, "job_id": job_id, "error": f"{type(exc).__name__}: {str(exc)[:500]}"}
+    try:
+        pipeline.store.put(pipeline.layout.set_aside(job_id), json.dumps(note).encode())
+        pipeline.store.delete(key)
+        log.error("a job that cannot be handled was set aside", extra={"job_id": job_id})
+    except Exception:
+        log.exception("could not set the job aside", extra={"job_id": job_id})
+
+
 def _marker_ref(pipeline: Pipeline, key: str) -> ManifestRef | None:
     try:
         body: dict[str, Any] = json.loads(pipeline.store.get(key))
@@ -205,6 +250,9 @@ def _sweep(pipeline: Pipeline, tick: Tick) -> None:
         except TransientError as exc:
             tick.deferred += 1
             log.warning("sweep deferred: %s", exc.code, extra={"manifest_key": obj.key})
+        except Exception:
+            tick.failed += 1  # tried again when the sweep comes round to it
+            log.exception("sweep could not accept a manifest", extra={"manifest_key": obj.key})
     # A short page means the end of the inbox: start over from the top next time.
     after = page[-1].key if len(page) == pipeline.sweep_page else ""
     if after != cursor:

@@ -46,6 +46,7 @@ class JobRecord(BaseModel):
     updated_at: float
     ice_job_id: str | None = None
     polls: int = 0
+    failures: int = Field(0, description="unexpected errors while handling the job, in a row")
     producer_status: str | None = Field(
         None, description="an undocumented status the producer last reported (logged once)"
     )

@@ -18,8 +18,9 @@ from highlights.jobs.observe import observe
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.record import JobRecord, JobRecords
 from highlights.jobs.states import JobState
-from highlights.local.platform import LocalPlatform
-from highlights.ports import NotFound, ObjectStore, TransientError
+from highlights.local.lock import BucketBusy, BucketLock
+from highlights.local.platform import LocalPlatform, PortBusy
+from highlights.ports import NotFound, ObjectStore, TransientError, UnsafeKey
 
 EXIT_CODES = {
     JobState.SUCCEEDED: 0,
@@ -43,8 +44,11 @@ def run(
         print(f"error: {manifest}: no such file", file=sys.stderr)
         return 2
     platform = LocalPlatform(bucket, region=region)
-    platform.start_callback_server()
+    lock = _engine_lock(platform, "run")
+    if lock is None:
+        return 2
     try:
+        platform.start_callback_server()
         key = platform.place(manifest)
         print(f"manifest  {key}  (bucket {platform.root})", file=out)
         answer = platform.deliver(key)
@@ -57,6 +61,20 @@ def run(
         return EXIT_CODES.get(record.state, 1)
     finally:
         platform.stop()
+        lock.release()
+
+
+def _engine_lock(
+    platform: LocalPlatform, command: str, port: int | None = None
+) -> BucketLock | None:
+    """The folder's engine lock, or None (after saying who holds it): one engine per folder."""
+    lock = BucketLock(platform.root, platform.pipeline.layout.state)
+    try:
+        lock.acquire(command, port=port)
+    except BucketBusy as exc:
+        print(f"error: {exc}; stop it first (its inbox takes manifests too)", file=sys.stderr)
+        return None
+    return lock
 
 
 def wait(pipeline: Pipeline, job_id: str, *, timeout: float, out: TextIO) -> JobRecord:
@@ -130,7 +148,15 @@ def serve(
 ) -> int:
     """Until Ctrl-C (or `stop` is set)."""
     platform = LocalPlatform(bucket, region=region, port=port)
-    url = platform.start_callback_server()
+    lock = _engine_lock(platform, "serve", port)
+    if lock is None:
+        return 2
+    try:
+        url = platform.start_callback_server()
+    except PortBusy as exc:
+        lock.release()
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     producer = platform.pipeline.producer
     resumed = producer.resume(force=True) if hasattr(producer, "resume") else []
     inbox = platform.root / platform.pipeline.layout.inbox
@@ -156,6 +182,7 @@ def serve(
     finally:
         stop.set()
         platform.stop()
+        lock.release()
     return 0
 
 
@@ -177,6 +204,10 @@ class BucketView:
         return JobRecords(self.store, self.layout.record)
 
 
+class NoBucket(Exception):
+    """A read-only command pointed at a folder that is not there (it never creates one)."""
+
+
 def _bucket_view(bucket: Path | None) -> BucketView:
     """A folder, or the OSS bucket the settings name."""
     from highlights.config import Settings
@@ -184,6 +215,10 @@ def _bucket_view(bucket: Path | None) -> BucketView:
     from highlights.wiring import build_store
 
     if bucket is not None:
+        if not bucket.is_dir():
+            raise NoBucket(
+                f"no bucket folder at {bucket}: pass --bucket DIR, or set HIGHLIGHTS_STORE"
+            )
         store = LocalStore(bucket)
         return BucketView(store, BucketLayout(), store.root)
     settings = Settings.from_env()
@@ -212,8 +247,8 @@ def status(bucket: Path | None, target: str | None, *, out: TextIO = sys.stdout)
         job_id = job_id_for(ManifestRef(view.store.bucket, key, head.etag))
     try:
         record = view.records.load(job_id)
-    except NotFound:
-        print(f"no job {job_id} in {view.store.bucket}", file=sys.stderr)
+    except (NotFound, UnsafeKey, ValueError):
+        print(f"no job {job_id!r} in {view.store.bucket}", file=sys.stderr)
         return 1
     print(json.dumps(record.model_dump(mode="json"), indent=2), file=out)
     if record.result_key:
@@ -229,9 +264,16 @@ def status(bucket: Path | None, target: str | None, *, out: TextIO = sys.stdout)
 def jobs(bucket: Path | None, *, out: TextIO = sys.stdout) -> int:
     view = _bucket_view(bucket)
     rows = []
+    unreadable = []
     for obj in view.store.list(view.layout.records_prefix):
-        record = JobRecord.model_validate_json(view.store.get(obj.key))
+        try:
+            record = JobRecord.model_validate_json(view.store.get(obj.key))
+        except (ValueError, NotFound):
+            unreadable.append(obj.key)
+            continue
         rows.append((record.updated_at, record))
+    for key in unreadable:
+        print(f"warning: {key} is not a job record; left as it is", file=sys.stderr)
     if not rows:
         print(f"no jobs yet in {view.store.bucket}", file=out)
         return 0
@@ -273,8 +315,11 @@ def retry(bucket: Path, job_id: str, *, timeout: float = 3600, out: TextIO = sys
     from highlights.jobs.accept import accept
 
     platform = LocalPlatform(bucket)
-    platform.start_callback_server()
+    lock = _engine_lock(platform, "retry")
+    if lock is None:
+        return 2
     try:
+        platform.start_callback_server()
         pipeline = platform.pipeline
         try:
             record = pipeline.records.load(job_id)
@@ -295,3 +340,4 @@ def retry(bucket: Path, job_id: str, *, timeout: float = 3600, out: TextIO = sys
         return EXIT_CODES.get(final.state, 1)
     finally:
         platform.stop()
+        lock.release()

@@ -4,11 +4,14 @@ reconcile function."""
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import logging
 import os
 import secrets
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,11 +22,131 @@ from urllib.parse import parse_qsl, urlsplit
 from functions.callback.index import handler as callback_handler
 from functions.reconcile.index import handler as reconcile_handler
 from functions.submit.index import handler as submit_handler
+from highlights.callback_auth import authentic
 from highlights.fc import app
 from highlights.jobs.pipeline import Pipeline
 from highlights.storage.local import LocalStore
 
 log = logging.getLogger(__name__)
+
+# The callback endpoint faces whatever can reach 127.0.0.1: every request is bounded.
+MAX_BODY_BYTES = 64 * 1024  # an ICE event is a few hundred bytes
+SOCKET_TIMEOUT = 5.0  # seconds a client may stay silent mid-request
+READ_SECONDS = 10.0  # for the whole body, however it trickles in
+MAX_WORKERS = 8  # requests handled at once; more are refused at once
+
+
+class PortBusy(Exception):
+    """The callback port is taken."""
+
+
+class _CallbackServer(ThreadingHTTPServer):
+    """At most MAX_WORKERS requests at once: a flood of half-sent requests cannot hold an
+    unbounded number of threads."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self._slots = threading.BoundedSemaphore(MAX_WORKERS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+
+        def work() -> None:
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                self._slots.release()
+
+        threading.Thread(target=work, name="callback-request", daemon=True).start()
+
+
+def _callback_handler(platform: LocalPlatform) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        timeout = SOCKET_TIMEOUT
+
+        def do_POST(self) -> None:
+            try:
+                status, body = self._callback()
+            except Exception:  # never a traceback to a client, nor a dead endpoint
+                log.exception("callback endpoint: request failed")
+                status, body = 400, {"error": "bad request"}
+            self._answer(status, body)
+
+        def _callback(self) -> tuple[int, dict[str, Any]]:
+            parts = urlsplit(self.path)
+            query = dict(parse_qsl(parts.query))
+            length = (self.headers.get("Content-Length") or "").strip()
+            if not (length.isascii() and length.isdigit()) or len(length) > 9:
+                self.close_connection = True
+                return 411 if not length else 400, {"error": "a Content-Length is required"}
+            if int(length) > MAX_BODY_BYTES:
+                self.close_connection = True
+                return 413, {"error": f"at most {MAX_BODY_BYTES} bytes"}
+            # The body is read only for a request that proves itself: the checks need only the
+            # URL and the headers.
+            if not platform.authentic(query, self.headers.get):
+                self.close_connection = True
+                return 401, {"error": "bad or missing job token or X-ICE-SIGNATURE"}
+            body = _read_body(self, int(length))
+            if body is None:
+                self.close_connection = True
+                return 408, {"error": "the body did not arrive in time"}
+            event = {
+                "version": "v1",
+                "rawPath": parts.path,
+                "headers": dict(self.headers.items()),
+                "queryParameters": query,
+                "body": body.decode("utf-8", "replace"),
+                "isBase64Encoded": False,
+                "requestContext": {
+                    "http": {
+                        "method": "POST",
+                        "path": parts.path,
+                        "sourceIp": self.client_address[0],
+                    }
+                },
+            }
+            answer = callback_handler(json.dumps(event).encode(), Context("callback"))
+            return int(answer.get("statusCode", 500)), json.loads(answer.get("body") or "{}")
+
+        def _answer(self, status: int, body: dict[str, Any]) -> None:
+            data = json.dumps(body).encode()
+            with contextlib.suppress(OSError):
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            log.debug("callback endpoint: " + format, *args)
+
+    return Handler
+
+
+def _read_body(handler: BaseHTTPRequestHandler, length: int) -> bytes | None:
+    deadline = time.monotonic() + READ_SECONDS
+    chunks: list[bytes] = []
+    left = length
+    while left > 0:
+        if time.monotonic() > deadline:
+            return None
+        try:
+            chunk = handler.rfile.read1(min(left, 16384))  # type: ignore[attr-defined]
+        except OSError:  # the socket timeout
+            return None
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
 
 
 class Context:
@@ -84,39 +207,16 @@ class LocalPlatform:
 
     # -- callback endpoint
     def start_callback_server(self) -> str:
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                parts = urlsplit(self.path)
-                event = {
-                    "version": "v1",
-                    "rawPath": parts.path,
-                    "headers": dict(self.headers.items()),
-                    "queryParameters": dict(parse_qsl(parts.query)),
-                    "body": body.decode("utf-8", "replace"),
-                    "isBase64Encoded": False,
-                    "requestContext": {
-                        "http": {
-                            "method": "POST",
-                            "path": parts.path,
-                            "sourceIp": self.client_address[0],
-                        }
-                    },
-                }
-                answer = callback_handler(json.dumps(event).encode(), Context("callback"))
-                data = str(answer.get("body", "")).encode()
-                self.send_response(int(answer.get("statusCode", 500)))
-                for name, value in (answer.get("headers") or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                log.debug("callback endpoint: " + format, *args)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        """Serve the callback function on 127.0.0.1. Raises PortBusy when the port is taken."""
+        try:
+            self._server = _CallbackServer(("127.0.0.1", self._port), _callback_handler(self))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise PortBusy(
+                    f"port {self._port} on 127.0.0.1 is in use (another `highlights serve`?): "
+                    "pass --port"
+                ) from None
+            raise
         url = f"http://127.0.0.1:{self._server.server_address[1]}/ice"
         os.environ["HIGHLIGHTS_CALLBACK_URL"] = url
         app.reset()
@@ -124,6 +224,16 @@ class LocalPlatform:
             target=self._server.serve_forever, name="callback-endpoint", daemon=True
         ).start()
         return url
+
+    def authentic(self, query: dict[str, str], header: Callable[[str], str | None]) -> bool:
+        settings = app.settings()
+        return authentic(
+            query,
+            header,
+            keys=settings.callback_keys,
+            callback_url=settings.callback_url,
+            now=time.time(),
+        )
 
     def stop(self) -> None:
         if self._server is not None:

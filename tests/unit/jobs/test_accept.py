@@ -8,6 +8,7 @@ import pytest
 
 from highlights.jobs.accept import accept
 from highlights.jobs.identity import job_id_for
+from highlights.jobs.observe import observe
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.reconcile import reconcile
 from highlights.jobs.states import JobState
@@ -204,3 +205,60 @@ def test_replaced_manifest_is_not_submitted_under_the_old_version(
     report = read_json(store, ".highlights/rejected/manifests/night.json.errors.json")
     assert "replaced" in report["errors"][0]["message"]
     assert producer.submit_calls == 0
+
+
+def test_a_manifest_over_the_size_cap_is_rejected_without_being_read(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipeline.max_manifest_bytes = 1000
+    ref = upload(store, doc=json.dumps(manifest(Padding="x" * 5000)).encode())
+    reads: list[str] = []
+    real_get = store.get
+    monkeypatch.setattr(store, "get", lambda key: reads.append(key) or real_get(key))
+    outcome = accept(pipeline, ref)
+    assert outcome.state is JobState.REJECTED
+    assert ref.key not in reads
+    [problem] = read_json(store, ".highlights/rejected/manifests/night.json.errors.json")["errors"]
+    assert problem["path"] == "$" and "1,000" in problem["message"]
+    assert "HIGHLIGHTS_MAX_MANIFEST_BYTES" in problem["message"]
+    assert producer.submit_calls == 0
+
+
+def test_if_validation_ever_raises_the_job_is_rejected_not_stuck(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*args: object, **kwargs: object) -> None:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr("highlights.jobs.accept.validate_manifest", explode)
+    outcome = accept(pipeline, upload(store))
+    assert outcome.state is JobState.REJECTED
+    [problem] = read_json(store, ".highlights/rejected/manifests/night.json.errors.json")["errors"]
+    assert "RecursionError" in problem["message"]
+    assert keys(store, ".highlights/inflight/") == []
+
+
+@pytest.mark.parametrize(
+    "media_url",
+    [
+        "https://films.oss-cn-shanghai.aliyuncs.com/out//night/h_{index}.mp4",
+        "https://films.oss-cn-shanghai.aliyuncs.com/.highlights/jobs/h_{index}.mp4",
+        "https://films.oss-cn-shanghai.aliyuncs.com/manifests/h_{index}.mp4",
+    ],
+    ids=["empty-segment", "state-prefix", "inbox"],
+)
+def test_a_result_the_store_refuses_beside_the_videos_lands_under_the_state_prefix(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, media_url: str
+) -> None:
+    """Validation refuses such outputs; were one to get through, the job must still end."""
+    job_id = accept(pipeline, upload(store)).job_id
+    request = pipeline.stored_request(job_id)
+    assert request is not None
+    output = {**json.loads(request.output_config), "MediaURL": media_url}
+    changed = request.model_copy(update={"output_config": json.dumps(output)})
+    store.put(pipeline.request_key(job_id), changed.encode())
+    producer.advance(producer.submissions[0].job_id)
+    record = observe(pipeline, job_id)
+    assert record is not None and record.state is JobState.SUCCEEDED
+    assert record.result_key == f".highlights/results/{job_id}.result.json"
+    assert read_json(store, record.result_key)["job"]["state"] == "SUCCEEDED"

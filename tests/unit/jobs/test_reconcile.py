@@ -11,7 +11,7 @@ from highlights import budget
 from highlights.jobs.accept import accept
 from highlights.jobs.identity import job_id_for
 from highlights.jobs.pipeline import Pipeline
-from highlights.jobs.reconcile import reconcile
+from highlights.jobs.reconcile import MAX_FAILURES, reconcile
 from highlights.jobs.states import JobState
 from highlights.ports import ServiceRefused, TransientError
 from highlights.producers.fake import FakeProducer, plan_stuck
@@ -139,7 +139,61 @@ def test_one_broken_job_does_not_block_the_others(
     store.put(pipeline.layout.record(first), b"{ corrupt")
     run_until_quiet(pipeline, clock)
     assert pipeline.records.load(second).state is JobState.SUCCEEDED
-    assert len(keys(store, ".highlights/inflight/")) == 1  # the broken one waits for a person
+    # the broken one waits for a person, out of the queue: no tick spends itself on it again
+    assert keys(store, ".highlights/inflight/") == []
+    [aside] = keys(store, ".highlights/set-aside/")
+    assert first in aside and "ValidationError" in read_json(store, aside)["error"]
+
+
+def poison(producer: FakeProducer, pipeline: Pipeline, *job_ids: str) -> None:
+    """Reading these jobs raises an unexpected error, every time."""
+    ice_ids = {pipeline.records.load(j).ice_job_id for j in job_ids}
+    original_get = producer.get
+
+    def get(job_id: str):  # type: ignore[no-untyped-def]
+        if job_id in ice_ids:
+            raise RuntimeError("a bug")
+        return original_get(job_id)
+
+    producer.get = get  # type: ignore[method-assign]
+
+
+def test_a_job_that_keeps_failing_backs_off_then_ends_failed_internal(
+    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+) -> None:
+    poisoned = accept(pipeline, upload(store, "manifests/a.json")).job_id
+    good = accept(pipeline, upload(store, "manifests/b.json")).job_id
+    poison(producer, pipeline, poisoned)
+    ticks = []
+    for _ in range(12):
+        clock.advance(pipeline.poll_max)
+        ticks.append(reconcile(pipeline))
+    assert pipeline.records.load(good).state is JobState.SUCCEEDED
+    record = pipeline.records.load(poisoned)
+    assert record.state is JobState.FAILED and record.error is not None
+    assert record.error.code == "Internal" and "RuntimeError: a bug" in record.error.message
+    assert sum(t.failed for t in ticks) == MAX_FAILURES
+    assert sum(t.poisoned for t in ticks) == 1
+    assert read_json(store, "out/night/a.result.json")["job"]["state"] == "FAILED"
+    assert keys(store, ".highlights/inflight/") == []
+
+
+def test_failing_jobs_back_off_so_good_ones_behind_them_are_served(
+    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+) -> None:
+    """A tick takes the oldest due jobs first; failing ones move later and stop crowding it."""
+    pipeline.reconcile_batch = 5
+    bad = [accept(pipeline, upload(store, f"manifests/bad{i}.json")).job_id for i in range(5)]
+    clock.advance(1)
+    good = accept(pipeline, upload(store, "manifests/good.json")).job_id
+    poison(producer, pipeline, *bad)
+    clock.advance(31)
+    assert reconcile(pipeline).failed == 5  # the five oldest fill the tick
+    tick = reconcile(pipeline)
+    assert tick.failed == 0 and tick.observed == 1  # they backed off: the good one is served
+    run_until_quiet(pipeline, clock)
+    assert pipeline.records.load(good).state is JobState.SUCCEEDED
+    assert {pipeline.records.load(j).state for j in bad} == {JobState.FAILED}
 
 
 def test_stale_markers_are_cleaned(pipeline: Pipeline, store: LocalStore, clock: Clock) -> None:
