@@ -27,14 +27,20 @@ class HttpRequest:
         return self.headers.get(name.lower())
 
 
+MAX_BODY_BYTES = 64 * 1024  # an ICE event is a few hundred bytes
+
+
 def http_request(event: Mapping[str, Any]) -> HttpRequest:
-    """Function Compute 3.0's HTTP trigger event (body possibly base64)."""
+    """Function Compute 3.0's HTTP trigger event (body possibly base64). ValueError for anything
+    that is not one: the event is as untrusted as the request it carries."""
     body = event.get("body") or ""
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else str(body).encode()
-    context = event.get("requestContext") or {}
-    http = context.get("http") or {}
-    headers = {str(k).lower(): str(v) for k, v in (event.get("headers") or {}).items()}
-    query = {str(k): str(v) for k, v in (event.get("queryParameters") or {}).items()}
+    if not isinstance(body, str) or len(body) > 2 * MAX_BODY_BYTES:
+        raise ValueError("the body is not a string of at most 64 KB")
+    raw = base64.b64decode(body, validate=True) if event.get("isBase64Encoded") else body.encode()
+    context = _mapping(event.get("requestContext"))
+    http = _mapping(context.get("http"))
+    headers = {str(k).lower(): str(v) for k, v in _mapping(event.get("headers")).items()}
+    query = {str(k): str(v) for k, v in _mapping(event.get("queryParameters")).items()}
     return HttpRequest(
         method=str(http.get("method", "POST")).upper(),
         path=str(http.get("path") or event.get("rawPath") or "/"),
@@ -42,6 +48,14 @@ def http_request(event: Mapping[str, Any]) -> HttpRequest:
         query=query,
         body=raw,
     )
+
+
+def _mapping(value: Any) -> Mapping[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ValueError(f"expected an object, got {type(value).__name__}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -53,7 +67,10 @@ class Notice:
 
 def parse_notice(body: bytes, query: Mapping[str, str]) -> Notice:
     """Raises ValueError for a body that is not an ICE event. Unknown fields are ignored."""
-    value = json.loads(body)
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
     if not isinstance(value, dict) or not isinstance(value.get("EventType"), str):
         raise ValueError("not an ICE event: no EventType")
     message = value.get("MessageBody")

@@ -34,8 +34,10 @@ def decode(event: bytes | str | dict[str, Any]) -> dict[str, Any]:
         return event
     try:
         value = json.loads(event)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, TypeError) as exc:
         raise EventError(f"the event is not JSON: {exc}") from None
+    except RecursionError:
+        raise EventError("the event is nested too deeply") from None
     if not isinstance(value, dict):
         raise EventError("the event is not a JSON object")
     return value
@@ -74,7 +76,7 @@ def _oss_record(item: Any, where: str) -> ObjectCreated:
             etag=str(oss["object"].get("eTag") or oss["object"].get("etag") or ""),
             event_name=str(item.get("eventName", "")),
         )
-    except (KeyError, TypeError):
+    except (KeyError, TypeError, AttributeError):
         raise EventError(
             f"{where}: not an OSS object event (needs oss.bucket.name, oss.object.key)"
         ) from None

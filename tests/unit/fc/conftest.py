@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import pytest
 
@@ -147,7 +148,7 @@ def http_event(
 def token_query(job_id: str, keys: str = KEYS) -> dict[str, str]:
     """The query of the job's NotifyAddress, as the pipeline submits it (the first key signs)."""
     address = notify_address(CALLBACK_URL, job_id, keys.split(","))
-    return dict(part.split("=", 1) for part in address.split("?", 1)[1].split("&"))
+    return dict(parse_qsl(address.split("?", 1)[1]))  # as Function Compute hands them over
 
 
 def timer_event() -> bytes:
