@@ -6,6 +6,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from highlights.jobs import versions
 from highlights.jobs.identity import ManifestRef, client_token_for, job_id_for
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.record import JobError, JobRecord
@@ -78,14 +79,23 @@ def _create(pipeline: Pipeline, ref: ManifestRef, job_id: str) -> JobRecord:
 
 def submit(pipeline: Pipeline, record: JobRecord) -> JobRecord:
     """Submit a RECEIVED job with its ClientToken: the stored request when there is one (sent again
-    byte for byte), else the manifest validated now. Raises TransientError and ServiceRefused."""
+    byte for byte), else the manifest validated now. Raises TransientError and ServiceRefused.
+
+    Newest version wins (jobs/versions.py): a job a newer version replaced ends SUPERSEDED
+    unsubmitted; a job whose older versions still render into the same outputs stops them (the
+    local engine) or waits for them to end (ICE)."""
     fields = {"job_id": record.job_id, "manifest_key": record.manifest.key}
     request = pipeline.stored_request(record.job_id)
     if request is None:
         prepared = _prepare(pipeline, record)
         if isinstance(prepared, JobRecord):
-            return prepared  # rejected
+            return prepared  # rejected or superseded
         request = prepared
+    newer = versions.superseded_by(pipeline, record)
+    if newer is not None:
+        return _supersede(pipeline, record, newer)
+    if _waits_for_older(pipeline, record, request):
+        return pipeline.reschedule(record, JobState.RECEIVED)
     try:
         ice_job_id = pipeline.producer.submit(
             request.submit_request(), record.client_token, request.notify_url
@@ -144,6 +154,9 @@ def _prepare(pipeline: Pipeline, record: JobRecord) -> StoredRequest | JobRecord
         return pipeline.finish(
             record, JobState.REJECTED, problems=(validation.errors, validation.warnings)
         )
+    note = versions.claim(pipeline, record, head.last_modified)
+    if note is not None and note.job_id != record.job_id:
+        return _supersede(pipeline, record, note.job_id)
     manifest = validation.manifest
     request = StoredRequest.for_job(manifest.to_wire(), manifest.user_data, record.job_id, notify)
     try:
@@ -154,6 +167,39 @@ def _prepare(pipeline: Pipeline, record: JobRecord) -> StoredRequest | JobRecord
             return stored
         pipeline.store.put(pipeline.request_key(record.job_id), request.encode())
     return request
+
+
+def _supersede(pipeline: Pipeline, record: JobRecord, newer: str) -> JobRecord:
+    log.info("superseded by %s", newer, extra={"job_id": record.job_id})
+    message = f"a newer version of {record.manifest.key} (job {newer}) replaced this one"
+    return pipeline.finish(
+        record, JobState.SUPERSEDED, error=JobError(code="Superseded", message=message)
+    )
+
+
+def _waits_for_older(pipeline: Pipeline, record: JobRecord, request: StoredRequest) -> bool:
+    """Older versions still rendering into the same outputs: the local engine stops them; ICE
+    cannot be stopped, so this job waits for them to end (else their videos would land last)."""
+    older = [
+        o
+        for o in versions.unfinished_predecessors(pipeline, record)
+        if (o_request := pipeline.stored_request(o.job_id)) is None
+        or o_request.output_target() == request.output_target()
+    ]
+    cancel = getattr(pipeline.producer, "cancel", None)
+    waiting = []
+    for job in older:
+        if callable(cancel) and job.ice_job_id:
+            cancel(job.ice_job_id)
+        elif job.ice_job_id:
+            waiting.append(job.job_id)
+    if waiting:
+        log.info(
+            "waiting for older versions to end: %s",
+            ", ".join(waiting),
+            extra={"job_id": record.job_id},
+        )
+    return bool(waiting)
 
 
 def _reject(pipeline: Pipeline, record: JobRecord, path: str, message: str) -> JobRecord:

@@ -90,6 +90,10 @@ class BucketLayout:
     def rejection(self, manifest_key: str) -> str:
         return f"{self.state}rejected/{manifest_key}.errors.json"
 
+    def latest(self, manifest_key: str) -> str:
+        """Which job is the newest version of a manifest key (see jobs/versions.py)."""
+        return f"{self.state}latest/{manifest_key}"
+
     def set_aside(self, job_id: str) -> str:
         return f"{self.state}set-aside/{job_id}.json"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from highlights.jobs import versions
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.record import JobError, JobRecord
 from highlights.jobs.results import state_of
@@ -35,6 +36,12 @@ def observe(pipeline: Pipeline, job_id: str) -> JobRecord | None:
         log.warning("producer cannot read the job: %s", code, extra=fields)
         return pipeline.finish(record, JobState.FAILED, error=JobError(code=code, message=str(exc)))
     if status.terminal:
+        newer = versions.superseded_by(pipeline, record)
+        if newer is not None:
+            # Its outputs were rendered, but a newer version counts: its result goes aside.
+            message = f"a newer version of {record.manifest.key} (job {newer}) replaced this one"
+            error = JobError(code="Superseded", message=message)
+            return pipeline.finish(record, JobState.SUPERSEDED, status=status, error=error)
         error = (
             JobError(code=status.error_code, message=status.error_message or "")
             if status.error_code

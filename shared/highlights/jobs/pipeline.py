@@ -143,7 +143,11 @@ class Pipeline:
             self.store.put(key, encode(build_rejection(final, errors, warnings, now)))
         else:
             request = self.stored_request(record.job_id)
-            key = self._result_key(record, request)
+            key = (
+                self.layout.fallback_result(record.job_id)
+                if state is JobState.SUPERSEDED  # never over the newer version's result
+                else self._result_key(record, request)
+            )
             effective = request.effective() if request else {}
             requested = request.requested_count() if request else 0
             document = encode(build_result(final, status, effective, requested))

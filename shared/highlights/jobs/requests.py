@@ -120,6 +120,14 @@ class StoredRequest(BaseModel):
         url = output.get("MediaURL") if isinstance(output, dict) else None
         return url if isinstance(url, str) else None
 
+    def output_target(self) -> tuple[Any, ...]:
+        """Where the videos go (MediaURL, or the VOD form): two jobs with the same target write
+        the same files."""
+        output = json.loads(self.output_config)
+        if not isinstance(output, dict):
+            return ()
+        return tuple(output.get(k) for k in ("MediaURL", "StorageLocation", "FileName"))
+
     def requested_count(self) -> int:
         output = json.loads(self.output_config)
         count = output.get("Count", 1) if isinstance(output, dict) else 0

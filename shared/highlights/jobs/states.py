@@ -14,6 +14,7 @@ class JobState(str, Enum):
     FAILED = "FAILED"
     TIMED_OUT = "TIMED_OUT"
     REJECTED = "REJECTED"
+    SUPERSEDED = "SUPERSEDED"  # a newer version of its manifest replaced it before it ended
 
     @property
     def terminal(self) -> bool:
@@ -40,4 +41,5 @@ _RANK = {
     JobState.FAILED: _TERMINAL_RANK,
     JobState.TIMED_OUT: _TERMINAL_RANK,
     JobState.REJECTED: _TERMINAL_RANK,
+    JobState.SUPERSEDED: _TERMINAL_RANK,
 }

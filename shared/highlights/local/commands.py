@@ -27,6 +27,7 @@ EXIT_CODES = {
     JobState.FAILED: 1,
     JobState.TIMED_OUT: 1,
     JobState.REJECTED: 2,
+    JobState.SUPERSEDED: 1,
     JobState.PARTIAL: 3,
 }
 POLL_FALLBACK = 5.0  # seconds without a callback before run polls the engine itself

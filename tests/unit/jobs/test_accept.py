@@ -79,9 +79,11 @@ def test_a_changed_manifest_is_a_new_job(
     pipeline: Pipeline, store: LocalStore, producer: FakeProducer
 ) -> None:
     first = accept(pipeline, upload(store))
-    second = accept(pipeline, upload(store, doc=manifest(UserData={"campaign": "v2"})))
+    doc = manifest(UserData={"campaign": "v2"})
+    doc["OutputConfig"]["MediaURL"] = doc["OutputConfig"]["MediaURL"].replace("night", "v2")
+    second = accept(pipeline, upload(store, doc=doc))
     assert first.job_id != second.job_id
-    assert len(producer.submissions) == 2
+    assert len(producer.submissions) == 2  # other outputs: nothing to wait for
 
 
 def test_invalid_manifest_is_rejected_with_a_report(
@@ -262,3 +264,58 @@ def test_a_result_the_store_refuses_beside_the_videos_lands_under_the_state_pref
     assert record is not None and record.state is JobState.SUCCEEDED
     assert record.result_key == f".highlights/results/{job_id}.result.json"
     assert read_json(store, record.result_key)["job"]["state"] == "SUCCEEDED"
+
+
+def test_newest_version_wins_and_waits_for_the_older_one_rendering_the_same_outputs(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+) -> None:
+    """ICE cannot be stopped: v2 waits for v1 (same outputs), v1's result goes aside, v2's lands
+    next to the videos."""
+    v1 = accept(pipeline, upload(store)).job_id
+    clock.advance(5)
+    v2 = accept(pipeline, upload(store, doc=manifest(UserData={"v": 2}))).job_id
+    assert pipeline.records.load(v2).state is JobState.RECEIVED  # waiting
+    assert len(producer.submissions) == 1
+    producer.advance(producer.submissions[0].job_id)
+    for _ in range(6):
+        clock.advance(pipeline.poll_max)
+        reconcile(pipeline)
+        if len(producer.submissions) == 2:
+            producer.advance(producer.submissions[1].job_id)
+    first, second = pipeline.records.load(v1), pipeline.records.load(v2)
+    assert first.state is JobState.SUPERSEDED and first.error is not None
+    assert v2 in first.error.message
+    assert first.result_key == f".highlights/results/{v1}.result.json"
+    assert second.state is JobState.SUCCEEDED
+    assert read_json(store, "out/night/night.result.json")["job"]["id"] == v2
+    # v2 was submitted only once v1 had ended
+    assert producer.submissions[1].request.user_data["v"] == 2
+
+
+def test_an_older_version_not_yet_submitted_is_never_submitted(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+) -> None:
+    producer.fail_next_submit(TransientError("throttled", code="Throttling.User"))
+    ref1 = upload(store)
+    with pytest.raises(TransientError):
+        accept(pipeline, ref1)  # v1 validated and claimed, its submit failed
+    clock.advance(5)
+    v2 = accept(pipeline, upload(store, doc=manifest(UserData={"v": 2}))).job_id
+    assert pipeline.records.load(v2).state is JobState.SUBMITTED  # v1 never reached ICE
+    clock.advance(pipeline.received_lease + 1)
+    reconcile(pipeline)
+    v1 = pipeline.records.load(job_id_for(ref1))
+    assert v1.state is JobState.SUPERSEDED
+    assert len(producer.submissions) == 1 and producer.submissions[0].request.user_data["v"] == 2
+
+
+def test_a_producer_that_can_stop_a_job_is_told_to(
+    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+) -> None:
+    cancelled: list[str] = []
+    producer.cancel = cancelled.append  # type: ignore[attr-defined]
+    accept(pipeline, upload(store))
+    clock.advance(5)
+    v2 = accept(pipeline, upload(store, doc=manifest(UserData={"v": 2}))).job_id
+    assert cancelled == [producer.submissions[0].job_id]
+    assert pipeline.records.load(v2).state is JobState.SUBMITTED  # no need to wait

@@ -59,7 +59,10 @@ def test_states_only_move_forward() -> None:
         JobState.FAILED,
         JobState.TIMED_OUT,
         JobState.REJECTED,
+        JobState.SUPERSEDED,
     }
+    assert JobState.PROCESSING.can_become(JobState.SUPERSEDED)
+    assert not JobState.SUPERSEDED.can_become(JobState.SUCCEEDED)
 
 
 def test_markers_sort_in_due_order() -> None:
