@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +9,7 @@ import pytest
 from highlights.jobs.identity import ManifestRef
 from highlights.jobs.pipeline import Pipeline
 from highlights.producers.fake import FakeProducer
-from highlights.storage.local import LocalStore
+from highlights.storage.memory import MemoryStore
 
 URL = "https://films.oss-cn-shanghai.aliyuncs.com"
 
@@ -47,8 +46,9 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> LocalStore:
-    return LocalStore(tmp_path / "bucket", bucket="films")
+def store(clock: Clock) -> MemoryStore:
+    """In memory: the jobs layer is tested off the disk (the store contract covers the others)."""
+    return MemoryStore("films", clock=clock)
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def producer(clock: Clock) -> FakeProducer:
 
 
 @pytest.fixture
-def pipeline(store: LocalStore, producer: FakeProducer, clock: Clock) -> Pipeline:
+def pipeline(store: MemoryStore, producer: FakeProducer, clock: Clock) -> Pipeline:
     return Pipeline(
         store=store,
         producer=producer,
@@ -73,7 +73,7 @@ def manifest(**changes: Any) -> dict[str, Any]:
     return doc
 
 
-def upload(store: LocalStore, key: str = "manifests/night.json", doc: Any = None) -> ManifestRef:
+def upload(store: MemoryStore, key: str = "manifests/night.json", doc: Any = None) -> ManifestRef:
     data = (
         doc if isinstance(doc, bytes) else json.dumps(doc if doc is not None else MANIFEST).encode()
     )
@@ -81,9 +81,9 @@ def upload(store: LocalStore, key: str = "manifests/night.json", doc: Any = None
     return ManifestRef(store.bucket, key, stored.etag)
 
 
-def keys(store: LocalStore, prefix: str) -> list[str]:
+def keys(store: MemoryStore, prefix: str) -> list[str]:
     return [o.key for o in store.list(prefix)]
 
 
-def read_json(store: LocalStore, key: str) -> Any:
+def read_json(store: MemoryStore, key: str) -> Any:
     return json.loads(store.get(key))

@@ -14,13 +14,13 @@ from highlights.jobs.reconcile import reconcile
 from highlights.jobs.states import JobState
 from highlights.ports import PermanentError, ServiceRefused, TransientError
 from highlights.producers.fake import FakeProducer
-from highlights.storage.local import LocalStore
+from highlights.storage.memory import MemoryStore
 
 from .conftest import Clock, keys, manifest, read_json, upload
 
 
 def test_valid_manifest_is_submitted_once(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     ref = upload(store)
     outcome = accept(pipeline, ref)
@@ -41,7 +41,7 @@ def test_valid_manifest_is_submitted_once(
 
 
 def test_the_same_event_three_times_is_one_job(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     ref = upload(store)
     outcomes = [accept(pipeline, ref) for _ in range(3)]
@@ -51,7 +51,7 @@ def test_the_same_event_three_times_is_one_job(
 
 
 def test_concurrent_deliveries_are_one_job(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     ref = upload(store)
     barrier = threading.Barrier(8)
@@ -76,7 +76,7 @@ def test_concurrent_deliveries_are_one_job(
 
 
 def test_a_changed_manifest_is_a_new_job(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     first = accept(pipeline, upload(store))
     doc = manifest(UserData={"campaign": "v2"})
@@ -87,7 +87,7 @@ def test_a_changed_manifest_is_a_new_job(
 
 
 def test_invalid_manifest_is_rejected_with_a_report(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     doc = manifest()
     doc["OutputConfig"]["Count"] = 0
@@ -105,7 +105,7 @@ def test_invalid_manifest_is_rejected_with_a_report(
     )
 
 
-def test_syntax_error_report_has_line_and_column(pipeline: Pipeline, store: LocalStore) -> None:
+def test_syntax_error_report_has_line_and_column(pipeline: Pipeline, store: MemoryStore) -> None:
     outcome = accept(pipeline, upload(store, doc=b'{\n  "InputConfig": {\n}'))
     assert outcome.state is JobState.REJECTED
     [error] = read_json(store, ".highlights/rejected/manifests/night.json.errors.json")["errors"]
@@ -113,7 +113,7 @@ def test_syntax_error_report_has_line_and_column(pipeline: Pipeline, store: Loca
 
 
 def test_transient_submit_error_raises_and_leaves_received(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     ref = upload(store)
     producer.fail_next_submit(TransientError("throttled", code="Throttling.User"))
@@ -127,7 +127,7 @@ def test_transient_submit_error_raises_and_leaves_received(
 
 
 def test_lost_submit_answer_reuses_the_token(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     ref = upload(store)
     producer.fail_next_submit(TransientError("read timeout", code="Timeout"), after_accept=True)
@@ -139,7 +139,7 @@ def test_lost_submit_answer_reuses_the_token(
 
 
 def test_resubmission_sends_the_stored_request_byte_for_byte(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     """A lost answer, then a redeploy with another callback URL and key: the job's resubmission
     still sends what ICE already has, so ICE answers with that job, not a mismatch."""
@@ -158,7 +158,7 @@ def test_resubmission_sends_the_stored_request_byte_for_byte(
 
 
 def test_a_refused_caller_leaves_the_job_received_without_raising(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, clock: Clock
 ) -> None:
     ref = upload(store)
     producer.fail_next_submit(ServiceRefused("denied", code="Forbidden.RAM"))
@@ -173,7 +173,7 @@ def test_a_refused_caller_leaves_the_job_received_without_raising(
 
 
 def test_permanent_submit_error_fails_with_a_result(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     producer.fail_next_submit(PermanentError("a bad request", code="InvalidParameter.InputConfig"))
     outcome = accept(pipeline, upload(store))
@@ -189,7 +189,7 @@ def test_permanent_submit_error_fails_with_a_result(
 
 
 def test_deleted_manifest_is_rejected(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     ref = upload(store)
     store.delete(ref.key)
@@ -198,7 +198,7 @@ def test_deleted_manifest_is_rejected(
 
 
 def test_replaced_manifest_is_not_submitted_under_the_old_version(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     old = upload(store)
     upload(store, doc=manifest(UserData={"v": 2}))
@@ -210,7 +210,7 @@ def test_replaced_manifest_is_not_submitted_under_the_old_version(
 
 
 def test_a_manifest_over_the_size_cap_is_rejected_without_being_read(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pipeline.max_manifest_bytes = 1000
     ref = upload(store, doc=json.dumps(manifest(Padding="x" * 5000)).encode())
@@ -227,7 +227,7 @@ def test_a_manifest_over_the_size_cap_is_rejected_without_being_read(
 
 
 def test_if_validation_ever_raises_the_job_is_rejected_not_stuck(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, monkeypatch: pytest.MonkeyPatch
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def explode(*args: object, **kwargs: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
@@ -250,7 +250,7 @@ def test_if_validation_ever_raises_the_job_is_rejected_not_stuck(
     ids=["empty-segment", "state-prefix", "inbox"],
 )
 def test_a_result_the_store_refuses_beside_the_videos_lands_under_the_state_prefix(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, media_url: str
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, media_url: str
 ) -> None:
     """Validation refuses such outputs; were one to get through, the job must still end."""
     job_id = accept(pipeline, upload(store)).job_id
@@ -267,7 +267,7 @@ def test_a_result_the_store_refuses_beside_the_videos_lands_under_the_state_pref
 
 
 def test_newest_version_wins_and_waits_for_the_older_one_rendering_the_same_outputs(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, clock: Clock
 ) -> None:
     """ICE cannot be stopped: v2 waits for v1 (same outputs), v1's result goes aside, v2's lands
     next to the videos."""
@@ -293,7 +293,7 @@ def test_newest_version_wins_and_waits_for_the_older_one_rendering_the_same_outp
 
 
 def test_an_older_version_not_yet_submitted_is_never_submitted(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, clock: Clock
 ) -> None:
     producer.fail_next_submit(TransientError("throttled", code="Throttling.User"))
     ref1 = upload(store)
@@ -310,7 +310,7 @@ def test_an_older_version_not_yet_submitted_is_never_submitted(
 
 
 def test_a_producer_that_can_stop_a_job_is_told_to(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, clock: Clock
 ) -> None:
     cancelled: list[str] = []
     producer.cancel = cancelled.append  # type: ignore[attr-defined]

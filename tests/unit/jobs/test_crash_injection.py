@@ -13,7 +13,7 @@ from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.reconcile import reconcile
 from highlights.jobs.states import JobState
 from highlights.producers.fake import FakeProducer
-from highlights.storage.local import LocalStore
+from highlights.storage.memory import MemoryStore
 
 from .conftest import Clock, keys, read_json, upload
 
@@ -26,10 +26,12 @@ class Countdown:
     def __init__(self, fail_at: int | None) -> None:
         self.fail_at = fail_at
         self.calls = 0
+        self.crashed_in: str | None = None
 
     def tick(self, what: str) -> None:
         self.calls += 1
         if self.calls == self.fail_at:
+            self.crashed_in = what
             raise Crash(f"crash at call {self.calls}: {what}")
 
 
@@ -63,8 +65,8 @@ def lifecycle(store: Any, producer: Any, clock: Clock, ref: ManifestRef) -> None
         reconcile(pipeline)
 
 
-def calls_in_a_clean_run(tmp_path: Any) -> int:
-    store = LocalStore(tmp_path / "clean", bucket="films")
+def calls_in_a_clean_run() -> int:
+    store = MemoryStore("films")
     clock = Clock()
     countdown = Countdown(None)
     ref = upload(store)
@@ -74,19 +76,24 @@ def calls_in_a_clean_run(tmp_path: Any) -> int:
     return countdown.calls
 
 
-def test_clean_run_needs_a_known_number_of_calls(tmp_path: Any) -> None:
-    assert 10 < calls_in_a_clean_run(tmp_path) < 80  # every call is crashed at below
+# Every store and producer call of a whole lifecycle, counted in a clean run: each is crashed at.
+CALLS = calls_in_a_clean_run()
 
 
-@pytest.mark.parametrize("fail_at", range(1, 81))
-def test_crash_at_every_call_then_replay_and_reconcile(tmp_path: Any, fail_at: int) -> None:
-    store = LocalStore(tmp_path / "bucket", bucket="films")
+def test_a_lifecycle_makes_a_known_number_of_calls() -> None:
+    assert 10 < CALLS < 120
+
+
+@pytest.mark.parametrize("fail_at", range(1, CALLS + 1))
+def test_crash_at_every_call_then_replay_and_reconcile(fail_at: int) -> None:
+    store = MemoryStore("films")
     clock = Clock()
     producer = FakeProducer(clock=clock)
     ref = upload(store)
     countdown = Countdown(fail_at)
     with contextlib.suppress(Crash):
         lifecycle(Crashing(store, countdown), Crashing(producer, countdown), clock, ref)
+    assert countdown.crashed_in is not None, f"no crash at call {fail_at} of {CALLS}"
     # The platform redelivers the event; the timer keeps ticking.
     lifecycle(store, producer, clock, ref)
 
@@ -97,5 +104,5 @@ def test_crash_at_every_call_then_replay_and_reconcile(tmp_path: Any, fail_at: i
     assert keys(store, ".highlights/inflight/") == []
 
 
-def pipeline_state(store: LocalStore, job_id: str) -> JobState:
+def pipeline_state(store: MemoryStore, job_id: str) -> JobState:
     return Pipeline(store=store, producer=FakeProducer()).records.load(job_id).state

@@ -10,13 +10,13 @@ from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.states import JobState
 from highlights.ports import JobStatus, NotFound, PermanentError, ServiceRefused, TransientError
 from highlights.producers.fake import FakeProducer, plan_failed, plan_partial, plan_steps
-from highlights.storage.local import LocalStore
+from highlights.storage.memory import MemoryStore
 
 from .conftest import Clock, keys, read_json, upload
 
 
 def test_job_moves_to_processing_then_succeeds(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, clock: Clock
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, clock: Clock
 ) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     assert observe(pipeline, job_id).state is JobState.SUBMITTED  # type: ignore[union-attr]  # Init
@@ -39,7 +39,7 @@ def test_job_moves_to_processing_then_succeeds(
 
 
 def test_partial_result_carries_each_sub_job_error(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     producer.script_next(
         plan_partial({2: ("InvalidMedia", "the source cannot be decoded")}, processing_steps=0)
@@ -62,7 +62,7 @@ def test_partial_result_carries_each_sub_job_error(
 
 
 def test_failed_result_carries_the_errors(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     producer.script_next(
         plan_failed("MaterialTooShort", "the films are too short", processing_steps=0)
@@ -77,7 +77,7 @@ def test_failed_result_carries_the_errors(
 
 
 def test_observing_a_finished_job_again_changes_nothing(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     producer.advance(producer.submissions[0].job_id)
@@ -100,7 +100,7 @@ def test_backoff_grows_and_is_capped(pipeline: Pipeline) -> None:
 
 
 def test_result_and_rejection_match_their_schemas(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     import json
     from pathlib import Path
@@ -127,7 +127,7 @@ def test_result_and_rejection_match_their_schemas(
     ],
 )
 def test_a_refused_or_slow_read_never_ends_the_job(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, error: Exception
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, error: Exception
 ) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     producer.fail_next_get(error)
@@ -145,7 +145,7 @@ def test_a_refused_or_slow_read_never_ends_the_job(
     ],
 )
 def test_what_is_wrong_with_the_job_itself_ends_it(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer, error: Exception, code: str
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, error: Exception, code: str
 ) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     producer.fail_next_get(error)
@@ -156,7 +156,7 @@ def test_what_is_wrong_with_the_job_itself_ends_it(
 
 def test_an_undocumented_status_is_in_progress_and_logged_once(
     pipeline: Pipeline,
-    store: LocalStore,
+    store: MemoryStore,
     producer: FakeProducer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:

@@ -15,7 +15,7 @@ from highlights.jobs.reconcile import MAX_FAILURES, reconcile
 from highlights.jobs.states import JobState
 from highlights.ports import ServiceRefused, TransientError
 from highlights.producers.fake import FakeProducer, plan_stuck
-from highlights.storage.local import LocalStore
+from highlights.storage.memory import MemoryStore
 
 from .conftest import Clock, keys, manifest, read_json, upload
 
@@ -27,7 +27,7 @@ def run_until_quiet(pipeline: Pipeline, clock: Clock, ticks: int = 20) -> None:
 
 
 def test_a_lost_callback_the_timer_alone_finishes_the_job(
-    pipeline: Pipeline, store: LocalStore, clock: Clock
+    pipeline: Pipeline, store: MemoryStore, clock: Clock
 ) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     assert reconcile(pipeline).due == 0  # nothing is due yet
@@ -41,7 +41,7 @@ def test_a_lost_callback_the_timer_alone_finishes_the_job(
 
 
 def test_polls_back_off(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     producer.script_next(plan_stuck())
     job_id = accept(pipeline, upload(store)).job_id
@@ -59,7 +59,7 @@ def test_polls_back_off(
 
 
 def test_stuck_received_job_is_resubmitted_with_the_same_token(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     ref = upload(store)
     producer.fail_next_submit(TransientError("throttled", code="Throttling.User"), times=5)
@@ -75,7 +75,7 @@ def test_stuck_received_job_is_resubmitted_with_the_same_token(
 
 
 def test_throttled_reconcile_defers_instead_of_spinning(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     producer.fail_next_get(TransientError("throttled", code="Throttling.User"))
@@ -88,7 +88,7 @@ def test_throttled_reconcile_defers_instead_of_spinning(
 
 
 def test_job_past_the_maximum_age_times_out(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     producer.script_next(plan_stuck())
     job_id = accept(pipeline, upload(store)).job_id
@@ -102,7 +102,7 @@ def test_job_past_the_maximum_age_times_out(
 
 
 def test_sweep_accepts_manifests_whose_events_were_lost(
-    pipeline: Pipeline, store: LocalStore, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
 ) -> None:
     pipeline.sweep_page = 2
     for i in range(5):
@@ -120,7 +120,7 @@ def test_sweep_accepts_manifests_whose_events_were_lost(
 
 
 def test_a_tick_does_bounded_work(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     pipeline.reconcile_batch = 3
     for i in range(7):
@@ -132,7 +132,7 @@ def test_a_tick_does_bounded_work(
 
 
 def test_one_broken_job_does_not_block_the_others(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     first = accept(pipeline, upload(store, "manifests/a.json")).job_id
     second = accept(pipeline, upload(store, "manifests/b.json")).job_id
@@ -159,7 +159,7 @@ def poison(producer: FakeProducer, pipeline: Pipeline, *job_ids: str) -> None:
 
 
 def test_a_job_that_keeps_failing_backs_off_then_ends_failed_internal(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     poisoned = accept(pipeline, upload(store, "manifests/a.json")).job_id
     good = accept(pipeline, upload(store, "manifests/b.json")).job_id
@@ -179,7 +179,7 @@ def test_a_job_that_keeps_failing_backs_off_then_ends_failed_internal(
 
 
 def test_failing_jobs_back_off_so_good_ones_behind_them_are_served(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     """A tick takes the oldest due jobs first; failing ones move later and stop crowding it."""
     pipeline.reconcile_batch = 5
@@ -196,7 +196,7 @@ def test_failing_jobs_back_off_so_good_ones_behind_them_are_served(
     assert {pipeline.records.load(j).state for j in bad} == {JobState.FAILED}
 
 
-def test_stale_markers_are_cleaned(pipeline: Pipeline, store: LocalStore, clock: Clock) -> None:
+def test_stale_markers_are_cleaned(pipeline: Pipeline, store: MemoryStore, clock: Clock) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     record = pipeline.records.load(job_id)
     extra = pipeline.put_marker(record.manifest.ref(), job_id, clock.now - 5)
@@ -207,7 +207,7 @@ def test_stale_markers_are_cleaned(pipeline: Pipeline, store: LocalStore, clock:
 
 def test_refusals_wait_with_back_off_and_one_error_line_per_tick(
     pipeline: Pipeline,
-    store: LocalStore,
+    store: MemoryStore,
     clock: Clock,
     producer: FakeProducer,
     caplog: pytest.LogCaptureFixture,
@@ -230,7 +230,7 @@ def test_refusals_wait_with_back_off_and_one_error_line_per_tick(
 
 
 def test_a_doorbell_makes_the_job_due_at_once_and_goes(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     producer.advance(producer.submissions[0].job_id)
@@ -249,7 +249,7 @@ def test_a_doorbell_makes_the_job_due_at_once_and_goes(
 
 
 def test_a_doorbell_whose_read_fails_leaves_the_job_on_its_back_off(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     job_id = accept(pipeline, upload(store)).job_id
     pipeline.ring(job_id)
@@ -262,7 +262,7 @@ def test_a_doorbell_whose_read_fails_leaves_the_job_on_its_back_off(
 
 
 def test_a_tick_stops_taking_work_when_its_budget_is_spent(
-    pipeline: Pipeline, store: LocalStore, clock: Clock, producer: FakeProducer
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
     for i in range(5):
         accept(pipeline, upload(store, f"manifests/m{i}.json"))
