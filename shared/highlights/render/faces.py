@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.render import cache
-from highlights.render.ffmpeg import input_args, run_ffmpeg, scratch_folder
+from highlights.render.ffmpeg import check_cancelled, input_args, run_ffmpeg, scratch_folder
 from highlights.render.probe import MediaInfo, probe
 
 FACES_VERSION = 1
@@ -83,6 +83,7 @@ def face_samples(
             timeout=timeout if timeout is not None else 120.0 + 2.0 * (info.duration or 0.0),
         )  # fmt: skip
         for k, frame in enumerate(sorted(Path(tmp).glob("*.pgm"))):
+            check_cancelled("face detection")  # OpenCV works in this process
             image = cv2.imread(str(frame), cv2.IMREAD_GRAYSCALE)
             if image is None:
                 continue

@@ -73,7 +73,7 @@ from highlights.manifest.models import (
 from highlights.manifest.vocabulary import DEFAULT_TRANSITIONS
 from highlights.ports import PermanentError, UnsafeKey
 from highlights.render import cache, contact_sheet, faces, ocr
-from highlights.render.ffmpeg import RenderError
+from highlights.render.ffmpeg import RenderError, check_cancelled
 from highlights.render.matching import (
     Footage,
     MatchError,
@@ -354,6 +354,7 @@ class _Voice:
         digest = hashlib.sha256(ident.encode("utf-8")).hexdigest()[:20]
         if digest in self._clips:
             return self._clips[digest]
+        check_cancelled("speech")  # Piper speaks in this process: no tool to kill
         folder = self.work / "speech"
         folder.mkdir(parents=True, exist_ok=True)
         try:
