@@ -22,7 +22,7 @@ from highlights.ports import HighlightsError, PermanentError, SubmitRequest
 from highlights.producers.local import OutputResult, Progress, RenderOutcome
 from highlights.render.compose import compose
 from highlights.render.ffmpeg import RenderCancelled, RenderError, tool_scope
-from highlights.render.hostpaths import scrub, scrub_tree
+from highlights.render.hostpaths import scrub, scrub_timeline
 from highlights.render.planner import plan
 from highlights.storage.local import LocalStore
 from highlights.storage.urls import folder_key_for_url
@@ -77,7 +77,7 @@ def render_job(
             else o
             for o in outcome.outputs
         ],
-        timelines=scrub_tree(outcome.timelines, root),
+        timelines=[scrub_timeline(t, root) for t in outcome.timelines],
         error_code=outcome.error_code,
         error_message=scrub(outcome.error_message, root) if outcome.error_message else None,
     )

@@ -23,12 +23,20 @@ def scrub(text: str, root: str | os.PathLike[str]) -> str:
     return _ABSOLUTE.sub(lambda found: found.group(1), text)
 
 
-def scrub_tree(value: Any, root: str | os.PathLike[str]) -> Any:
-    """``scrub`` applied to every string in a JSON-like value (dicts, lists, strings)."""
-    if isinstance(value, str):
-        return scrub(value, root)
-    if isinstance(value, dict):
-        return {key: scrub_tree(item, root) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub_tree(item, root) for item in value]
-    return value
+def scrub_timeline(timeline: dict[str, Any], root: str | os.PathLike[str]) -> dict[str, Any]:
+    """A timeline's dump with ``scrub`` applied where the engine writes paths or tool messages
+    (its warnings, narration audio); the texts of the manifest (titles, captions) are left as
+    they were written."""
+    out = dict(timeline)
+    out["warnings"] = [scrub(w, root) for w in timeline.get("warnings") or []]
+    segments = []
+    for segment in timeline.get("segments") or []:
+        narration = segment.get("narration")
+        if isinstance(narration, dict) and isinstance(narration.get("audio"), str):
+            segment = {
+                **segment,
+                "narration": {**narration, "audio": scrub(narration["audio"], root)},
+            }
+        segments.append(segment)
+    out["segments"] = segments
+    return out
