@@ -348,8 +348,10 @@ class LocalProducer:
             outcome = renderer(job_id, request, self.store, work, progress, cancel=cancel)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        if cancel.is_set():
-            return  # _run records it
+        with self._lock:
+            if cancel.is_set():
+                return  # _run records it
+            self._cancels.pop(job_id, None)  # too late to cancel: the outcome stands
         failed = outcome.error_code is not None or not any(o.ok for o in outcome.outputs)
         state = self._update(
             job_id,
