@@ -4,6 +4,10 @@ renderer; the real renderer has its own tests under tests/integration/render."""
 from __future__ import annotations
 
 import json
+import sys
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +15,7 @@ import pytest
 
 from highlights.ports import NotFound, PermanentError, SubmitRequest
 from highlights.producers.local import STALE_AFTER, LocalProducer, OutputResult, RenderOutcome
+from highlights.render.ffmpeg import run_tool, tool_scope
 from highlights.storage.local import LocalStore
 
 REQUEST = SubmitRequest(
@@ -33,7 +38,13 @@ class Renderer:
         self.fail = fail
 
     def __call__(
-        self, job_id: str, request: SubmitRequest, store: LocalStore, work: Path, progress: Any
+        self,
+        job_id: str,
+        request: SubmitRequest,
+        store: LocalStore,
+        work: Path,
+        progress: Any,
+        **_: Any,
     ) -> RenderOutcome:
         self.calls.append(job_id)
         if self.fail:
@@ -126,3 +137,114 @@ def test_an_orphaned_job_is_taken_over_after_its_heartbeat_goes_stale(store: Loc
     assert renderer.calls == [job_id]
     assert alive.get(job_id).status == "Finished"
     assert alive.resume() == []
+
+
+# -- cancellation and work folders ------------------------------------------------------------
+
+
+class ToolRenderer:
+    """Runs a real tool that starts a child, notes both pids, and sleeps: as ffmpeg would."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.works: list[Path] = []
+        self.seconds = 60
+
+    def pids(self, job_id: str) -> Path:
+        return self.folder / f"{job_id}.pids"
+
+    def __call__(
+        self,
+        job_id: str,
+        request: SubmitRequest,
+        store: LocalStore,
+        work: Path,
+        progress: Any,
+        *,
+        cancel: threading.Event,
+    ) -> RenderOutcome:
+        self.works.append(work)
+        (work / "scratch.txt").write_text("temp")
+        pids = self.pids(job_id)
+        script = (
+            "import os, subprocess, sys, time\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+            f"open({str(pids)!r} + '.tmp', 'w').write(f'{{os.getpid()}} {{child.pid}}')\n"
+            f"os.rename({str(pids)!r} + '.tmp', {str(pids)!r})\n"
+            f"time.sleep({self.seconds})\n"
+        )
+        with tool_scope(cancel=cancel):
+            run_tool([sys.executable, "-c", script], what="slow tool", timeout=300)
+        return RenderOutcome(outputs=[OutputResult(1, True, key="out/v_1.mp4")])
+
+
+def alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+def until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")
+def test_cancel_kills_the_render_and_the_worker_goes_on(store: LocalStore, tmp_path: Path) -> None:
+    renderer = ToolRenderer(tmp_path)
+    engine = LocalProducer(store, renderer=renderer)
+    first = engine.submit(REQUEST, "token-1", None)
+    queued = engine.submit(REQUEST, "token-2", None)
+    assert until(renderer.pids(first).exists)
+    pids = [int(p) for p in renderer.pids(first).read_text().split()]
+    assert all(alive(p) for p in pids)
+    assert engine.cancel(queued, "superseded by a newer version")  # before it ever started
+    assert engine.cancel(first, "superseded by a newer version")
+    engine.wait(10)
+    assert until(lambda: not any(alive(p) for p in pids))
+    for job_id in (first, queued):
+        status = engine.get(job_id)
+        assert (status.status, status.error_code) == ("Failed", "Cancelled")
+        assert status.error_message == "cancelled: superseded by a newer version"
+        assert status.terminal and not status.sub_jobs
+    assert len(renderer.works) == 1 and not renderer.works[0].exists()  # its work folder went
+    assert not renderer.pids(queued).exists()
+    assert not engine.cancel(first)  # over: nothing to cancel
+    # The same worker renders the next job as before.
+    worker = engine._worker
+    renderer.seconds = 0
+    done = engine.submit(REQUEST, "token-3", None)
+    engine.wait(10)
+    assert engine.get(done).status == "Finished" and engine._worker is worker
+
+
+def test_work_folders_are_removed_when_jobs_end_and_swept_after_a_crash(
+    store: LocalStore,
+) -> None:
+    seen: list[Path] = []
+
+    class Keeping(Renderer):
+        def __call__(self, job_id: str, request: SubmitRequest, store: LocalStore, work: Path,
+                     progress: Any, **_: Any) -> RenderOutcome:  # fmt: skip
+            (work / "speech").mkdir()
+            (work / "speech" / "a.wav").write_bytes(b"RIFF")
+            seen.append(work)
+            return super().__call__(job_id, request, store, work, progress)
+
+    engine = LocalProducer(store, renderer=Keeping())
+    job_id = engine.submit(REQUEST, "token-1", None)
+    engine.wait(5)
+    assert seen and not seen[0].exists()
+    # A process killed mid-render leaves its folder; the next engine's resume removes it once
+    # the job has ended (and a folder whose job is unknown).
+    left = store.root / ".highlights" / "engine" / "work"
+    (left / job_id / "tmp" / "contact-x").mkdir(parents=True)
+    (left / "local-unknown").mkdir()
+    LocalProducer(store, renderer=Renderer()).resume()
+    assert list(left.iterdir()) == []

@@ -4,6 +4,11 @@ state in the folder, answers `get` in ICE's shape and calls back like ICE does.
 A job whose worker died (the process was stopped mid-render) is taken over by the next engine that
 looks at it: its heartbeat goes stale, `get` or `resume` restarts it, and outputs are only ever
 renamed into place whole, so a restart leaves neither half-written nor duplicate videos.
+
+Each job renders in its own work folder (`<state prefix>engine/work/<job>/`), removed when the job
+ends; `resume` also removes those a killed process left behind. `cancel(job_id)` stops a job
+(e.g. superseded, or `run --timeout` giving up): its tools are killed and it ends Failed with
+the code `Cancelled`; the worker goes on with the next job.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import hashlib
 import json
 import logging
 import queue
+import shutil
 import threading
 import time
 import urllib.request
@@ -63,9 +69,25 @@ class RenderOutcome:
 Progress = Callable[[float, str], None]
 
 
+CANCELLED = "Cancelled"  # the error code of a job stopped by ``LocalProducer.cancel``
+
+
 class Renderer(Protocol):
+    """Renders one job into ``work`` (an empty folder, removed afterwards).
+
+    ``cancel`` is set when the job is cancelled: the renderer should then stop promptly (the
+    engine kills its tools and raises ``RenderCancelled``); whatever it returns or raises
+    after that, the job ends Failed with the code ``Cancelled``."""
+
     def __call__(
-        self, job_id: str, request: SubmitRequest, store: LocalStore, work: Path, progress: Progress
+        self,
+        job_id: str,
+        request: SubmitRequest,
+        store: LocalStore,
+        work: Path,
+        progress: Progress,
+        *,
+        cancel: threading.Event,
     ) -> RenderOutcome: ...
 
 
@@ -105,6 +127,7 @@ class LocalProducer:
         self._queue: queue.Queue[str] = queue.Queue()
         self._worker: threading.Thread | None = None
         self._running: set[str] = set()
+        self._cancels: dict[str, tuple[threading.Event, list[str]]] = {}  # event, reason
         self._lock = threading.Lock()
 
     # -- the port -----------------------------------------------------------------------------
@@ -154,9 +177,34 @@ class LocalProducer:
 
     # -- running ------------------------------------------------------------------------------
 
+    def cancel(self, job_id: str, reason: str = "the job was cancelled") -> bool:
+        """Stop ``job_id`` if this engine is rendering it or has it queued: its tools are killed
+        within a fraction of a second and the job ends Failed, code ``Cancelled``, ``reason`` as
+        its message. False when this engine does not have the job (finished, or elsewhere)."""
+        with self._lock:
+            found = self._cancels.get(job_id)
+            if found is None:
+                return False
+            event, reasons = found
+            if not event.is_set():
+                reasons.append(reason)
+                event.set()
+        log.info(
+            "local engine: cancelling job %s: %s", job_id, reason, extra={"ice_job_id": job_id}
+        )
+        return True
+
+    def cancel_all(self, reason: str = "the engine is stopping") -> list[str]:
+        """``cancel`` every job this engine is rendering or has queued; returns their ids."""
+        with self._lock:
+            ids = list(self._cancels)
+        return [job_id for job_id in ids if self.cancel(job_id, reason)]
+
     def resume(self, *, force: bool = False) -> list[str]:
         """Restart every unfinished job whose worker is gone; returns their ids. With force (the
-        caller knows it is the only engine on this folder), do not wait for heartbeats to go stale."""
+        caller knows it is the only engine on this folder), do not wait for heartbeats to go stale.
+        Work folders of jobs that have ended (a killed process leaves them) are removed."""
+        self._sweep_work()
         resumed = []
         for obj in self.store.list(self._prefix):
             if obj.key.endswith(".json") and "/" not in obj.key[len(self._prefix) :]:
@@ -197,6 +245,7 @@ class LocalProducer:
             if job_id in self._running:
                 return
             self._running.add(job_id)
+            self._cancels[job_id] = (threading.Event(), [])
             if self._worker is None or not self._worker.is_alive():
                 self._worker = threading.Thread(
                     target=self._work, name="highlights-render", daemon=True
@@ -209,21 +258,67 @@ class LocalProducer:
             self._run(self._queue.get())
 
     def _run(self, job_id: str) -> None:
+        with self._lock:
+            event, reasons = self._cancels[job_id]
         try:
-            self._render(job_id)
+            if not event.is_set():
+                self._render(job_id, event)
         except Exception:
-            log.exception("local engine: job %s crashed", job_id)
-            self._update(
-                job_id,
-                status="Failed",
-                error_code="InternalError",
-                error_message="the local engine crashed; see its log",
-            )
+            if not event.is_set():
+                log.exception("local engine: job %s crashed", job_id)
+                self._update(
+                    job_id,
+                    status="Failed",
+                    error_code="InternalError",
+                    error_message="the local engine crashed; see its log",
+                )
         finally:
-            with self._lock:
-                self._running.discard(job_id)
+            try:
+                if event.is_set():
+                    self._end_cancelled(job_id, reasons[0] if reasons else "cancelled")
+            except Exception:  # the worker must live on whatever the store does
+                log.exception("local engine: could not record job %s as cancelled", job_id)
+            finally:
+                with self._lock:
+                    self._running.discard(job_id)
+                    self._cancels.pop(job_id, None)
 
-    def _render(self, job_id: str) -> None:
+    def _end_cancelled(self, job_id: str, reason: str) -> None:
+        state = self._update(
+            job_id,
+            status="Failed",
+            completed=self._clock(),
+            outputs=[],
+            timelines=[],
+            error_code=CANCELLED,
+            error_message=f"cancelled: {reason}",
+        )
+        log.info("local engine: job %s cancelled", job_id, extra={"ice_job_id": job_id})
+        self._notify(state)
+
+    def _work_folder(self, job_id: str) -> Path:
+        return self.store.path_for(f"{self._prefix}work/{job_id}")
+
+    def _sweep_work(self) -> None:
+        """Remove the work folders of jobs that ended or are unknown (not of running ones)."""
+        try:
+            folders = list(self.store.path_for(f"{self._prefix}work").iterdir())
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for folder in folders:
+            with self._lock:
+                if folder.name in self._running:
+                    continue
+            try:
+                state = self._load(folder.name)
+            except (NotFound, ValueError, PermanentError):
+                state = None
+            except Exception:  # an unreadable record: leave its folder for the job to clean
+                continue
+            if state is None or state["status"] in ("Finished", "Failed"):
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def _render(self, job_id: str, cancel: threading.Event) -> None:
         state = self._update(
             job_id, status="Processing", owner=self._instance, started=self._clock(), progress=0.0
         )
@@ -243,10 +338,18 @@ class LocalProducer:
                 self._update(job_id, progress=round(fraction, 3), message=message)
             log.info("render %3.0f%% %s", fraction * 100, message, extra={"ice_job_id": job_id})
 
-        work = self.store.path_for(f"{self._prefix}work/{job_id}")
+        work = self._work_folder(job_id)
+        shutil.rmtree(work, ignore_errors=True)  # what a killed render of this job left
         work.mkdir(parents=True, exist_ok=True)
         renderer = self._renderer or functools.partial(_default_renderer(), region=self.region)
-        outcome = renderer(job_id, request, self.store, work, progress)
+        try:
+            outcome = renderer(job_id, request, self.store, work, progress, cancel=cancel)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        with self._lock:
+            if cancel.is_set():
+                return  # _run records it
+            self._cancels.pop(job_id, None)  # too late to cancel: the outcome stands
         failed = outcome.error_code is not None or not any(o.ok for o in outcome.outputs)
         state = self._update(
             job_id,

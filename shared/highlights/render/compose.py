@@ -1,12 +1,16 @@
 """Render one timeline to an MP4 (the local engine's composition step).
 
 ``compose`` probes the media the timeline names (store keys through ``LocalStore.path_for``,
-narration WAVs by their absolute path), asks ``graph.build_plan`` for the passes, runs the
+narration WAVs by their path in the work folder), asks ``graph.build_plan`` for the passes, runs the
 picture pass with ``-progress pipe:1`` (reporting ``out_time / duration`` through ``progress``)
 while the sound pass runs beside it, joins the two with a stream copy, then renames the
 finished file into place: it is written to a hidden temp file beside the destination (a name
 the folder store never lists), so a crash or a failure never leaves a partial MP4 at the output
 path. The result is probed before it is reported.
+
+Bounds: the passes run under one wall-clock limit derived from the output's duration, each
+output file under a size limit (``-fs``, see ``graph.picture_bytes``) that a correct pass never
+reaches; reaching it fails the render. A cancelled ``ffmpeg.tool_scope`` kills the passes.
 
 Fonts: Noto Sans CJK (Debian ``fonts-noto-cjk``) renders Chinese and Latin alike; it is found
 through fontconfig so the Simplified Chinese face of the collection is used, titles in Bold.
@@ -14,27 +18,29 @@ through fontconfig so the Simplified Chinese face of the collection is used, tit
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import dataclasses
 import functools
 import math
 import os
 import secrets
-import tempfile
+import threading
 import time
 import wave
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from highlights.render.cores import usable_cores
+from highlights.render.cores import ToolPool, usable_cores
 from highlights.render.ffmpeg import (
+    RenderCancelled,
     RenderError,
     RunningTool,
+    current_scope,
     ffmpeg_path,
     filter_script_option,
     run_tool,
+    scratch_folder,
     start_tool,
 )
 from highlights.render.fonts import CJK_FAMILY, font_file
@@ -49,7 +55,7 @@ from highlights.render.graph import (
     loudness_gain,
     sound_pass,
 )
-from highlights.render.probe import MediaInfo, probe
+from highlights.render.probe import MediaInfo, MediaRefused, probe
 from highlights.render.timeline import Timeline
 from highlights.storage.local import LocalStore
 
@@ -77,7 +83,9 @@ class ComposeResult:
 @functools.lru_cache(maxsize=1)
 def _drawtext_has_fontconfig() -> bool:
     try:
-        done = run_tool([ffmpeg_path(), "-hide_banner", "-h", "filter=drawtext"], what="drawtext")
+        done = run_tool(
+            [ffmpeg_path(), "-hide_banner", "-h", "filter=drawtext"], what="drawtext", timeout=30
+        )
     except RenderError:
         return False
     return any(line.split()[:1] == ["font"] for line in done.stdout.splitlines())
@@ -150,34 +158,62 @@ def _store_keys(timeline: Timeline) -> Iterator[tuple[str, str, bool]]:
         yield timeline.music.source, "music", False
 
 
-def gather_media(timeline: Timeline, store: LocalStore) -> dict[str, MediaInfo]:
+def gather_media(
+    timeline: Timeline, store: LocalStore, work_dir: Path | None = None
+) -> dict[str, MediaInfo]:
     """Probe every medium the timeline names, once each and several at a time (each probe is
-    a process that mostly waits); RenderError if one is missing."""
+    a process that mostly waits). Narration audio is a path relative to ``work_dir`` (the
+    planner's work folder; an absolute path is taken as it is). ``RenderError`` names the store
+    key or narration of a medium that is missing or unreadable, ``MediaRefused`` one that is not
+    plain media."""
     wanted: dict[str, tuple[Path, bool]] = {}
     for key, what, shown in _store_keys(timeline):
         if key in wanted:
             continue
         path = store.path_for(key)
         if not path.is_file():
-            raise RenderError(f"{what} {key!r} is not in the store ({path})")
+            raise RenderError(f"{what} {key!r} is not in the store")
         wanted[key] = (path, shown)
     audio: dict[str, Path] = {}
     for seg in timeline.segments:
         if seg.narration is None or seg.narration.audio in wanted or seg.narration.audio in audio:
             continue
-        path = Path(seg.narration.audio)
-        if not path.is_absolute() or not path.is_file():
-            raise RenderError(f"segment {seg.index}: narration audio {str(path)!r} not found")
+        path = _narration_path(seg.narration.audio, work_dir)
+        if path is None or not path.is_file():
+            raise RenderError(
+                f"segment {seg.index}: narration audio {seg.narration.audio!r} not found"
+            )
         audio[seg.narration.audio] = path
-    paths = sorted({path for path, _ in wanted.values()} | set(audio.values()))
-    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        found = dict(zip(paths, pool.map(_probe_any, paths), strict=True))
+    names = {path: key for key, (path, _) in wanted.items()}
+    names.update({path: name for name, path in audio.items()})
+    paths = sorted(names)
+    with ToolPool(4) as pool:
+        found = dict(zip(paths, pool.map(lambda p: _probe_named(p, names[p]), paths), strict=True))
     media = {
         key: display_size(found[path]) if shown else found[path]
         for key, (path, shown) in wanted.items()
     }
     media.update({key: found[path] for key, path in audio.items()})
     return media
+
+
+def _narration_path(audio: str, work_dir: Path | None) -> Path | None:
+    path = Path(audio)
+    if path.is_absolute():
+        return path
+    if work_dir is None or ".." in path.parts:
+        return None
+    return Path(work_dir) / path
+
+
+def _probe_named(path: Path, name: str) -> MediaInfo:
+    """``_probe_any``, its errors naming the medium by ``name`` (a store key), not its path."""
+    try:
+        return _probe_any(path)
+    except MediaRefused as exc:
+        raise MediaRefused(name, exc.demuxer) from None
+    except RenderError as exc:
+        raise RenderError(f"{name}: {exc.message}", stderr_tail=exc.stderr_tail) from None
 
 
 def _probe_any(path: Path) -> MediaInfo:
@@ -233,11 +269,14 @@ def run_at_once(
     timeout: float,
     limit: int | None = None,
     poll: float = 0.1,
+    cancel: threading.Event | None = None,
 ) -> None:
     """Run the passes side by side in the order given, at most ``limit`` of those that make
     output ``seconds`` at a time (the others, short, never wait), each followed by its ``then``;
     report their combined position. The first failure or the timeout kills the rest and
-    raises RenderError (with the failed pass's stderr tail)."""
+    raises RenderError (with the failed pass's stderr tail); ``cancel`` (default: the tool
+    scope's) being set kills them all and raises RenderCancelled."""
+    cancel = cancel or current_scope().cancel
     total = sum(one.seconds for one in passes)
     reported = [(one.progress_file, one.seconds) for one in passes if one.progress_file]
     waiting = list(passes)
@@ -249,7 +288,7 @@ def run_at_once(
             busy = sum(1 for one, _ in running if one.seconds > 0)
             while waiting and (limit is None or busy < limit or waiting[0].seconds <= 0):
                 one = waiting.pop(0)
-                running.append((one, start_tool(one.argv, what=one.what)))
+                running.append((one, start_tool(one.argv, what=one.what, cancel=cancel)))
                 busy += one.seconds > 0
             for one, run in list(running):
                 if run.poll() is None:
@@ -258,7 +297,11 @@ def run_at_once(
                 running.remove((one, run))
                 if one.then is not None:
                     follow = one.then()
-                    running.append((follow, start_tool(follow.argv, what=follow.what)))
+                    running.append(
+                        (follow, start_tool(follow.argv, what=follow.what, cancel=cancel))
+                    )
+            if cancel is not None and cancel.is_set():
+                raise RenderCancelled(f"{what}: cancelled")
             if (running or waiting) and time.monotonic() > deadline:
                 raise RenderError(f"{what}: ffmpeg timed out after {timeout:.0f} s")
             if progress and total > 0:
@@ -272,6 +315,20 @@ def run_at_once(
     finally:
         for _, run in running:
             run.kill()
+
+
+def _within_bounds(files: list[tuple[Path, int]], what: str) -> None:
+    """RenderError when a pass wrote up to its ``-fs`` bound: ffmpeg stops there and exits 0,
+    so the file is cut short, and only its size tells."""
+    for path, bound in files:
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            continue
+        if bound and size >= bound:
+            raise RenderError(
+                f"{what}: {path.name} reached its size bound ({bound} bytes): the render ran away"
+            )
 
 
 def _temp_beside(out_path: Path) -> Path:
@@ -304,7 +361,7 @@ def compose(
     out_path = Path(out_path)
     if progress:
         progress(0.0, "probing media")
-    media = gather_media(timeline, store)
+    media = gather_media(timeline, store, work_dir)
     fonts, font_warnings = find_fonts()
     out_path.parent.mkdir(parents=True, exist_ok=True)
     temp = _temp_beside(out_path)
@@ -312,7 +369,7 @@ def compose(
     what = f"render {'preview ' if preview else ''}{timeline.index}"
     with contextlib.ExitStack() as stack:
         if work_dir is None:
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="compose-")))
+            folder = Path(stack.enter_context(scratch_folder("compose-")))
         else:
             folder = Path(work_dir)
             folder.mkdir(parents=True, exist_ok=True)
@@ -362,7 +419,14 @@ def compose(
                 timeout=timeout,
                 limit=usable_cores(),
             )
+            _within_bounds(
+                [(Path(p.output_args[-1]), p.max_bytes) for p in plan.pictures]
+                + [(Path(plan.mix_path), plan.audio.max_bytes),
+                   (Path(plan.audio_path), plan.audio_max_bytes)],
+                what,
+            )  # fmt: skip
             run_tool([*ffmpeg, *plan.join_args], what=f"{what} (join)", timeout=timeout)
+            _within_bounds([(temp, plan.join_max_bytes)], what)
             written = probe(temp)
             if written.kind != "video" or not written.has_audio:
                 raise RenderError(f"{what}: the output lacks a video or an audio stream")

@@ -2,20 +2,27 @@
 
 Planning failures (a source that cannot be read, nothing to match) fail the whole job with an
 ICE-style code; a composition failure fails that output only, like a failed ICE sub-job.
+
+Every tool of the job runs in a ``tool_scope``: ``cancel`` (set by ``LocalProducer.cancel``)
+kills them and ``RenderCancelled`` ends the job; temp folders go into the job's work folder.
+What the outcome reports (errors, timelines) names store keys, never host paths (``hostpaths``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
+import threading
 from pathlib import Path
 
 from highlights.manifest.models import Manifest
 from highlights.ports import HighlightsError, PermanentError, SubmitRequest
 from highlights.producers.local import OutputResult, Progress, RenderOutcome
 from highlights.render.compose import compose
-from highlights.render.ffmpeg import RenderError
+from highlights.render.ffmpeg import RenderCancelled, RenderError, tool_scope
+from highlights.render.hostpaths import scrub, scrub_timeline
 from highlights.render.planner import plan
 from highlights.storage.local import LocalStore
 from highlights.storage.urls import folder_key_for_url
@@ -56,6 +63,34 @@ def render_job(
     progress: Progress,
     *,
     region: str | None = None,
+    cancel: threading.Event | None = None,
+) -> RenderOutcome:
+    """Plan and compose every output of ``request`` (the ``Renderer`` of ``LocalProducer``).
+    Raises ``RenderCancelled`` once ``cancel`` is set (its tools are killed first)."""
+    with tool_scope(cancel=cancel, scratch=work / "tmp"):
+        outcome = _render(job_id, request, store, work, progress, region=region)
+    root = store.root
+    return RenderOutcome(
+        outputs=[
+            dataclasses.replace(o, error_message=scrub(o.error_message, root))
+            if o.error_message
+            else o
+            for o in outcome.outputs
+        ],
+        timelines=[scrub_timeline(t, root) for t in outcome.timelines],
+        error_code=outcome.error_code,
+        error_message=scrub(outcome.error_message, root) if outcome.error_message else None,
+    )
+
+
+def _render(
+    job_id: str,
+    request: SubmitRequest,
+    store: LocalStore,
+    work: Path,
+    progress: Progress,
+    *,
+    region: str | None,
 ) -> RenderOutcome:
     manifest = manifest_of(request)
     output = manifest.output_config
@@ -72,12 +107,10 @@ def render_job(
             cache_dir=store.path_for(".highlights/cache"),
             preview_prefix=f".highlights/previews/{job_id}/",
         )
+    except RenderCancelled:
+        raise
     except (PermanentError, RenderError) as exc:
-        code = (
-            getattr(exc, "code", "PlanningFailed")
-            if isinstance(exc, PermanentError)
-            else "PlanningFailed"
-        )
+        code = getattr(exc, "code", None) or "PlanningFailed"
         log.warning("planning failed: %s", exc, extra={"ice_job_id": job_id})
         return RenderOutcome(outputs=[], error_code=code, error_message=str(exc))
 
@@ -98,6 +131,8 @@ def render_job(
                 ),
                 work_dir=work,
             )
+        except RenderCancelled:
+            raise
         except (RenderError, HighlightsError) as exc:
             log.warning("output %d failed: %s", timeline.index, exc, extra={"ice_job_id": job_id})
             code = getattr(exc, "code", None) or "RenderFailed"

@@ -16,12 +16,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from highlights.render import cache
-from highlights.render.ffmpeg import run_ffmpeg
+from highlights.render.ffmpeg import check_cancelled, input_args, run_ffmpeg, scratch_folder
+from highlights.render.probe import MediaInfo, probe
 
 FACES_VERSION = 1
 CASCADE = "haarcascade_frontalface_default.xml"
@@ -57,8 +57,10 @@ def face_samples(
     width: int = 320,
     cache_dir: str | os.PathLike[str] | None = None,
     timeout: float | None = None,
+    info: MediaInfo | None = None,
 ) -> tuple[tuple[float, int], ...]:
-    """``(time, faces seen)`` for one frame every ``every`` seconds of the video at ``path``."""
+    """``(time, faces seen)`` for one frame every ``every`` seconds of the video at ``path``
+    (``info``: what ``probe`` found, probed here when not given)."""
     params = {"version": FACES_VERSION, "every": every, "width": width, "cascade": CASCADE}
     key = cache.cache_key("faces", path, params)
     if cache_dir is not None:
@@ -66,19 +68,22 @@ def face_samples(
         if cached is not None:
             return tuple((float(t), int(n)) for t, n in cached)
     cv2, classifier = _detector()
+    info = info or probe(path)
     samples: list[tuple[float, int]] = []
-    with tempfile.TemporaryDirectory(prefix="faces-") as tmp:
+    with scratch_folder("faces-") as tmp:
         # Small grey frames are all the cascade needs, and they keep the pass cheap.
         run_ffmpeg(
             [
-                "-loglevel", "error", "-i", str(path), "-map", "0:v:0", "-an", "-sn",
+                "-loglevel", "error", *input_args(path, info.format_name),
+                "-map", "0:v:0", "-an", "-sn",
                 "-vf", f"fps=1/{every:g},scale={width}:-2,format=gray",
                 str(Path(tmp) / "%06d.pgm"),
             ],
             what=f"sample frames of {Path(path).name} for faces",
-            timeout=timeout,
+            timeout=timeout if timeout is not None else 120.0 + 2.0 * (info.duration or 0.0),
         )  # fmt: skip
         for k, frame in enumerate(sorted(Path(tmp).glob("*.pgm"))):
+            check_cancelled("face detection")  # OpenCV works in this process
             image = cv2.imread(str(frame), cv2.IMREAD_GRAYSCALE)
             if image is None:
                 continue

@@ -4,8 +4,9 @@ and Latin in one face, so titles, captions and sheets need no font fallback."""
 from __future__ import annotations
 
 import functools
-import subprocess
 from pathlib import Path
+
+from highlights.render.ffmpeg import RenderError, run_tool
 
 CJK_FAMILY = "Noto Sans CJK SC"
 
@@ -14,14 +15,8 @@ CJK_FAMILY = "Noto Sans CJK SC"
 def font_file(pattern: str = CJK_FAMILY) -> str | None:
     """The file fontconfig picks for pattern (e.g. `Noto Sans CJK SC:style=Bold`), or None."""
     try:
-        done = subprocess.run(
-            ["fc-match", "-f", "%{file}", pattern],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=20,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        done = run_tool(["fc-match", "-f", "%{file}", pattern], what="fc-match", timeout=20)
+    except RenderError:
         return None
     found = done.stdout.strip()
     return found if found and Path(found).is_file() else None

@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
 
-from highlights.render.ffmpeg import escape_filter_value
+from highlights.render.ffmpeg import escape_filter_value, input_args
 from highlights.render.looks import (
     EffectContext,
     effect_for,
@@ -89,6 +89,9 @@ SHARE_GAP = 3.0
 MIN_CHUNK_SECONDS = 5.0  # shorter chunks would spend more on starting ffmpeg than they save
 CAPTION_MAX_LINES = 2
 PREVIEW_SHORT_SIDE = 360
+# Size bounds (ffmpeg's -fs) on what a render writes, so that a runaway pass cannot fill the
+# disk: never reached by a render that does what its plan says (see ``picture_bytes``).
+SIZE_SLACK = 8 << 20  # bytes: headers, index, the last packets written after the limit
 
 
 class PlanError(ValueError):
@@ -181,6 +184,7 @@ class FfmpegPass:
     output_args: list[str]  # maps, encoders and the file written
     inputs: tuple[str, ...]  # the files read, in input order
     seconds: float  # of output it writes
+    max_bytes: int = 0  # its output's size bound (``-fs``): reaching it means a runaway
 
     def args(self, script_option: str = "-filter_complex_script") -> list[str]:
         """Everything after the global flags. ``script_option`` is how this ffmpeg reads a
@@ -198,6 +202,8 @@ class RenderPlan:
     audio_bitrate: str
     concat_path: str  # where the caller writes ``concat_list``
     join_args: list[str]  # chunks and sound copied into the output, fast start
+    join_max_bytes: int  # the output's size bound
+    audio_max_bytes: int  # the delivered sound's (``sound_pass``)
     width: int
     height: int
     rate: str
@@ -251,6 +257,22 @@ def canvas_size(width: int, height: int, *, preview: bool) -> tuple[int, int]:
         k = PREVIEW_SHORT_SIDE / min(width, height)
         return _even(width * k), _even(height * k)
     return _even(width), _even(height)
+
+
+def picture_bytes(width: int, height: int, fps: float, seconds: float) -> int:
+    """The size bound of an H.264 picture file: 1.5 times its raw yuv420p frames (12 bits a
+    pixel), which no x264 setting comes near, not even lossless on noise."""
+    return math.ceil(1.5 * width * height * 1.5 * fps * max(seconds, 0.0)) + SIZE_SLACK
+
+
+def mix_bytes(seconds: float) -> int:
+    """The float WAV mix: 4-byte stereo samples, a little over for its header."""
+    return math.ceil(1.01 * SAMPLE_RATE * 2 * 4 * max(seconds, 0.0)) + SIZE_SLACK
+
+
+def sound_bytes(seconds: float) -> int:
+    """The AAC sound, bound by what 16-bit PCM would take (no AAC bitrate comes near it)."""
+    return math.ceil(SAMPLE_RATE * 2 * 2 * max(seconds, 0.0)) + SIZE_SLACK
 
 
 # -- segment timing --------------------------------------------------------------------------
@@ -328,9 +350,16 @@ class _Graph:
         self.files: list[str] = []
         self.statements: list[str] = []
 
-    def add_input(self, path: str, *options: str) -> int:
-        self.inputs.append([*options, "-i", path])
-        self.files.append(path)
+    def add_input(self, media: MediaInfo, *options: str) -> int:
+        """A medium, opened as ``probe`` found it (``ffmpeg.input_args``: that demuxer only)."""
+        self.inputs.append(input_args(media.path, media.format_name, *options))
+        self.files.append(media.path)
+        return len(self.inputs) - 1
+
+    def add_source(self, spec: str) -> int:
+        """A source filter of the engine's own (``anullsrc``) as an input."""
+        self.inputs.append(["-format_whitelist", "lavfi", "-f", "lavfi", "-i", spec])
+        self.files.append(spec)
         return len(self.inputs) - 1
 
     def add(self, statement: str) -> None:
@@ -339,14 +368,18 @@ class _Graph:
     def extend(self, statements: list[str]) -> None:
         self.statements.extend(statements)
 
-    def as_pass(self, script_path: str, output_args: list[str], seconds: float) -> FfmpegPass:
+    def as_pass(
+        self, script_path: str, output_args: list[str], seconds: float, max_bytes: int
+    ) -> FfmpegPass:
+        """``output_args`` end with ``-f <format> <file>``; ``-fs max_bytes`` goes before."""
         return FfmpegPass(
-            input_args=[arg for input_args in self.inputs for arg in input_args],
+            input_args=[arg for one in self.inputs for arg in one],
             filter_script=";\n".join(self.statements) + "\n",
             script_path=script_path,
-            output_args=output_args,
+            output_args=[*output_args[:-3], "-fs", str(max_bytes), *output_args[-3:]],
             inputs=tuple(self.files),
             seconds=seconds,
+            max_bytes=max_bytes,
         )
 
 
@@ -514,7 +547,7 @@ def build_plan(
         bg_labels: list[str] = []
         if bg_image is not None:
             # A background still is decoded and scaled once, then split (one frame each).
-            k = graph.add_input(bg_image.path)
+            k = graph.add_input(bg_image)
             bg_labels = [f"bgi{i}" for i in range(len(local))]
             split = f"split={len(local)}" + "".join(f"[{lab}]" for lab in bg_labels)
             graph.add(f"[{k}:v]fps={rate_s},{_cover(width, height)},format=yuv420p,{split}")
@@ -556,7 +589,12 @@ def build_plan(
         ]  # fmt: skip
         written = ["-t", _secs(end - begin), *plain, "-f", "mp4", f"{base}.video{c}.mp4"]
         pictures.append(
-            graph.as_pass(f"{base}.video{c}.txt", ["-map", "[vout]", *x264, *written], end - begin)
+            graph.as_pass(
+                f"{base}.video{c}.txt",
+                ["-map", "[vout]", *x264, *written],
+                end - begin,
+                picture_bytes(width, height, fps, end - begin),
+            )
         )
 
     sound = _Graph()
@@ -564,12 +602,19 @@ def build_plan(
     warnings.extend(_audio(sound, timeline, plans, media, duration, loudness_path))
     audio_path = f"{base}.audio.m4a"
     mixed = ["-map", "[aout]", "-c:a", "pcm_f32le", "-t", _secs(duration), *plain]
-    audio = sound.as_pass(f"{base}.audio.txt", [*mixed, "-f", "wav", mix_path], duration)
+    audio = sound.as_pass(
+        f"{base}.audio.txt", [*mixed, "-f", "wav", mix_path], duration, mix_bytes(duration)
+    )
     concat_path = f"{base}.pictures.txt"
+    audio_max = sound_bytes(duration)
+    join_max = sum(p.max_bytes for p in pictures) + audio_max + SIZE_SLACK
+    # The concat demuxer reads the engine's own list of its own chunks (MP4: mov).
     join_args = [
-        "-f", "concat", "-safe", "0", "-i", concat_path, "-i", audio_path,
+        "-protocol_whitelist", "file", "-format_whitelist", "concat,mov",
+        "-f", "concat", "-safe", "0", "-i", concat_path, *input_args(audio_path, "mov"),
         "-map", "0:v:0", "-map", "1:a:0", "-c", "copy",
-        "-t", _secs(duration), *plain, "-movflags", "+faststart", "-f", "mp4", output,
+        "-t", _secs(duration), *plain, "-movflags", "+faststart", "-fs", str(join_max),
+        "-f", "mp4", output,
     ]  # fmt: skip
     return RenderPlan(
         pictures=tuple(pictures),
@@ -580,6 +625,8 @@ def build_plan(
         audio_bitrate=enc.audio_bitrate,
         concat_path=concat_path,
         join_args=join_args,
+        join_max_bytes=join_max,
+        audio_max_bytes=audio_max,
         width=width,
         height=height,
         rate=rate_s,
@@ -779,13 +826,13 @@ def _decode_runs(
         first, last = plans[run[0]], plans[run[-1]]
         src = sources[run[0]]
         if src.kind == "image":
-            heads[run[0]] = f"[{graph.add_input(src.path)}:v]"
+            heads[run[0]] = f"[{graph.add_input(src)}:v]"
             continue
         start = first.segment.source_in
         length = last.segment.source_in + last.duration - start + SEEK_MARGIN
         options = ["-threads", "1"] if serial else []
         options += ["-ss", _secs(start)] if start > 0 else []
-        k = graph.add_input(src.path, *options, "-t", _secs(length))
+        k = graph.add_input(src, *options, "-t", _secs(length))
         if len(run) == 1:
             heads[run[0]] = f"[{k}:v]"
             continue
@@ -866,10 +913,10 @@ def _sticker(
         est_w = sw if sw != -1 else round(sh * aspect)
         est_h = sh if sh != -1 else round(sw / aspect)
     if info.kind == "video":
-        k = graph.add_input(info.path, "-stream_loop", "-1")
+        k = graph.add_input(info, "-stream_loop", "-1")
         head = f"[{k}:v]fps={rate_text(frame_rate(timeline.fps))},"
     else:
-        k = graph.add_input(info.path)
+        k = graph.add_input(info)
         head = f"[{k}:v]"
     alpha = f",colorchannelmixer=aa={opacity:.3f}" if opacity < 1 else ""
     graph.add(f"{head}scale={size},format=rgba{alpha}[st{j}]")
@@ -1086,7 +1133,7 @@ def _audio(
         fade_out = nxt.overlap / plan.fps if nxt and nxt.overlap else EDGE_FADE
         fade_in, fade_out = min(fade_in, plan.duration / 2), min(fade_out, plan.duration / 2)
         options = ["-ss", _secs(seg.source_in)] if seg.source_in > 0 else []
-        k = graph.add_input(src.path, *options, "-t", _secs(plan.duration + SEEK_MARGIN))
+        k = graph.add_input(src, *options, "-t", _secs(plan.duration + SEEK_MARGIN))
         label = f"sa{n}"
         graph.add(
             f"[{k}:a]{_AFORMAT},atrim=end_sample={_samples(plan.duration)},"
@@ -1105,7 +1152,7 @@ def _audio(
         if not found.has_audio:
             warnings.append(f"segment {plan.index}: narration {narration.audio!r} has no audio")
             continue
-        k = graph.add_input(found.path)
+        k = graph.add_input(found)
         label = f"na{n}"
         graph.add(
             f"[{k}:a]{_AFORMAT},volume={narration.volume:g},"
@@ -1118,7 +1165,7 @@ def _audio(
             raise PlanError(f"music {timeline.music.source!r}: no media facts")
         if music.has_audio:
             fade = min(MUSIC_FADE_OUT, duration / 2)
-            k = graph.add_input(music.path, "-stream_loop", "-1")
+            k = graph.add_input(music, "-stream_loop", "-1")
             graph.add(
                 f"[{k}:a]{_AFORMAT},atrim=end_sample={total},asetpts=N/SR/TB,"
                 f"volume={timeline.music.volume:g},"
@@ -1129,7 +1176,7 @@ def _audio(
             warnings.append(f"music {timeline.music.source!r} has no audio: skipped")
     # The silent bed is an input, not a source filter: ffmpeg 7+ aborts on a graph without
     # inputs that has a sink branch ("Assertion best_input >= 0 failed").
-    silence = graph.add_input(f"anullsrc=r={SAMPLE_RATE}:cl=stereo", "-f", "lavfi")
+    silence = graph.add_source(f"anullsrc=r={SAMPLE_RATE}:cl=stereo")
     bed = f"[{silence}:a]atrim=end_sample={total}"
     meter = (
         "ebur128=metadata=1,ametadata=mode=print:key=lavfi.r128.I"
@@ -1177,7 +1224,8 @@ def sound_pass(plan: RenderPlan, gain_db: float) -> list[str]:
         f"atrim=end_sample={total}"
     )
     return [
-        "-i", plan.mix_path, "-af", chain,
+        *input_args(plan.mix_path, "wav"), "-af", chain,
         "-c:a", "aac", "-b:a", plan.audio_bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2",
-        "-t", _secs(plan.duration), "-map_metadata", "-1", "-f", "mp4", plan.audio_path,
+        "-t", _secs(plan.duration), "-map_metadata", "-1", "-fs", str(plan.audio_max_bytes),
+        "-f", "mp4", plan.audio_path,
     ]  # fmt: skip

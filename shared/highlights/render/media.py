@@ -7,16 +7,20 @@ ordinary media here: the planner shows them as stills.
 
 Every path goes through ``LocalStore.path_for``, which refuses keys that would leave the store's
 root (``..``, absolute keys, symlinks pointing out), so a manifest cannot make the engine read
-anything outside the folder.
+anything outside the folder. That holds for the files found beside a film too (``sidecar_key``:
+its subtitles). What is inside a file is vetted when it is probed (``probe.MediaRefused``: a
+playlist posing as a film is refused, ``REFUSED``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 from highlights.manifest.references import MEDIA_ID, placeholder_in
 from highlights.ports import PermanentError, UnsafeKey
+from highlights.render.probe import REFUSED
 from highlights.storage.local import LocalStore
 from highlights.storage.urls import MEDIA_LIBRARY, media_id_key
 
@@ -26,6 +30,10 @@ NOT_FOUND = "InvalidMedia.NotFound"
 OUTSIDE_BUCKET = "InvalidMedia.OutsideBucket"
 AMBIGUOUS = "InvalidMedia.Ambiguous"
 UNSUPPORTED = "InvalidMedia.Unsupported"
+__all__ = ["AMBIGUOUS", "NOT_FOUND", "OUTSIDE_BUCKET", "REFUSED", "UNSUPPORTED", "MediaError"]
+
+SIDECAR_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
+MAX_SIDECAR_BYTES = 16 << 20  # a film's whole dialogue is well under 1 MB
 
 # Files that sit beside a video under the same ID without being the medium itself.
 _COMPANION_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt", ".json", ".txt", ".contact.png")
@@ -106,3 +114,37 @@ def _media_id(media_id: str, store: LocalStore) -> str:
     key = found[0]
     _path(store, key, media_id)  # a symlink in media/ must not lead out either
     return key
+
+
+def sidecar_key(key: str, store: LocalStore) -> str | None:
+    """The subtitle file beside the film at ``key``: ``<stem>.srt`` (or .ass/.ssa/.vtt), else
+    the first ``<stem>.<lang>.srt`` and the like; None without one. Like media it must stay in
+    the store (a symlink leading out is ``OUTSIDE_BUCKET``) and be a plain file of a sane size
+    (``UNSUPPORTED`` above ``MAX_SIDECAR_BYTES``)."""
+    folder, _, name = key.rpartition("/")
+    directory = store.path_for(folder) if folder else store.root
+    stem = name.rsplit(".", 1)[0].lower()
+    try:
+        names = sorted(entry.name for entry in os.scandir(directory))
+    except OSError:
+        return None
+    exact = [n for s in SIDECAR_SUFFIXES for n in names if n.lower() == stem + s]
+    tagged = [
+        n
+        for n in names
+        if n.lower().startswith(stem + ".") and n.lower().endswith(SIDECAR_SUFFIXES)
+    ]
+    for found in dict.fromkeys(exact + tagged):
+        sidecar = f"{folder}/{found}" if folder else found
+        path = _path(store, sidecar, sidecar)
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        if size > MAX_SIDECAR_BYTES:
+            raise MediaError(
+                UNSUPPORTED,
+                f"{sidecar}: subtitles of {size} bytes, more than the {MAX_SIDECAR_BYTES} accepted",
+                reference=sidecar,
+            )
+        return sidecar
+    return None

@@ -33,16 +33,21 @@ import csv
 import functools
 import math
 import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from highlights.render import cache
-from highlights.render.cores import usable_cores
-from highlights.render.ffmpeg import RenderError, find_tool, run_ffmpeg, run_tool
+from highlights.render.cores import ToolPool, usable_cores
+from highlights.render.ffmpeg import (
+    RenderError,
+    find_tool,
+    input_args,
+    run_ffmpeg,
+    run_tool,
+    scratch_folder,
+)
 from highlights.render.probe import MediaInfo
 from highlights.render.sentences import is_cjk
 from highlights.render.subtitles import Cue, similarity
@@ -270,9 +275,12 @@ def _sample_tiles(
         f"[0:v]{','.join(head)},split[band][copy];[copy]{opening}[opened];"
         f"[band][opened]blend=all_mode=subtract,{','.join(tail)}[tiles]"
     )
-    args = ["-loglevel", "error", "-i", str(video), "-filter_complex", graph, "-map", "[tiles]"]
+    args = ["-loglevel", "error", *input_args(video, info.format_name)]
+    args += ["-filter_complex", graph, "-map", "[tiles]"]
     args += ["-fps_mode", "passthrough", str(out / "tile-%05d.png")]
-    run_ffmpeg(args, what=f"sample subtitle bands of {video.name}")
+    # Decoding at full size and the morphology: a few times real time at most.
+    limit = 120.0 + 3.0 * (info.duration or 0.0)
+    run_ffmpeg(args, what=f"sample subtitle bands of {video.name}", timeout=limit)
     return sorted(out.glob("tile-*.png")), band_height
 
 
@@ -335,11 +343,11 @@ def burned_in_cues(
         if cached is not None:
             return [Cue(float(a), float(b), str(t)) for a, b, t in cached]
     executable = tesseract_path()
-    with tempfile.TemporaryDirectory(prefix="ocr-") as tmp:
+    with scratch_folder("ocr-") as tmp:
         tiles, band_height = _sample_tiles(
             video, info, Path(tmp), fps=fps, band=band, threshold=threshold
         )
-        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        with ToolPool(WORKERS) as pool:
             outputs = list(pool.map(lambda t: _read_tile(executable, t, band_height, psm), tiles))
     texts = [text for tile_texts in outputs for text in tile_texts]
     if info.duration:

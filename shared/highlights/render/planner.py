@@ -4,7 +4,9 @@ Steps
     1. Resolve every media reference to a store key (``media.resolve_key``): sources, music,
        background images, stickers and the output address, so a bad reference fails the job
        before anything slow runs.
-    2. Analyse each source once for all outputs: probe; shots (``detect_shots``, black gaps and
+    2. Analyse each source once for all outputs: probe (which refuses anything but plain media,
+       e.g. a playlist posing as a film: ``InvalidMedia.Refused``; music, stickers and
+       background images are probed for that too); shots (``detect_shots``, black gaps and
        credits left out) when EnableClipDetection, else the whole file as one shot; an image is
        a still. With EnableSubtitleMatch the film's dialogue: a sidecar ``.srt/.ass/.vtt``
        beside it, else its first text subtitle stream, else its burned-in text read by OCR
@@ -16,7 +18,8 @@ Steps
        sentences and makes one segment per sentence; the storyboard makes one segment per
        ShotScript, spoken if it has SpeechText, else silent for its Duration. Each text is
        synthesised once per job into ``work_dir/speech`` (SpeechRate and Voice passed on) and
-       its duration measured from the audio.
+       its duration measured from the audio; timelines name it relative to ``work_dir``
+       (``speech/<digest>.wav``), never by a host path.
     4. Per output: transitions, filter and effects are chosen, lengths laid out (below), source
        ranges matched (``matching``), overlays filled in, and a contact sheet drawn.
 
@@ -70,7 +73,7 @@ from highlights.manifest.models import (
 from highlights.manifest.vocabulary import DEFAULT_TRANSITIONS
 from highlights.ports import PermanentError, UnsafeKey
 from highlights.render import cache, contact_sheet, faces, ocr
-from highlights.render.ffmpeg import RenderError
+from highlights.render.ffmpeg import RenderError, check_cancelled
 from highlights.render.matching import (
     Footage,
     MatchError,
@@ -79,13 +82,21 @@ from highlights.render.matching import (
     build_candidates,
     match,
 )
-from highlights.render.media import OUTSIDE_BUCKET, UNSUPPORTED, KeyForUrl, MediaError, resolve_key
-from highlights.render.probe import MediaInfo, probe
+from highlights.render.media import (
+    OUTSIDE_BUCKET,
+    REFUSED,
+    UNSUPPORTED,
+    KeyForUrl,
+    MediaError,
+    resolve_key,
+    sidecar_key,
+)
+from highlights.render.probe import MediaInfo, MediaRefused, probe
 from highlights.render.sentences import split_sentences
 from highlights.render.shots import detect_shots
 from highlights.render.speech import SpeechClip, synthesize
 from highlights.render.ssml import strip_ssml
-from highlights.render.subtitles import Cue, extract_embedded, find_sidecar, load_subtitles
+from highlights.render.subtitles import Cue, extract_embedded, load_subtitles
 from highlights.render.timeline import (
     Background,
     Captions,
@@ -231,10 +242,11 @@ class _Source:
         )
 
 
-def _subtitles(path: Path, info: MediaInfo, cache_dir: Path) -> tuple[Cue, ...]:
-    sidecar = find_sidecar(path)
+def _subtitles(key: str, store: LocalStore, info: MediaInfo, cache_dir: Path) -> tuple[Cue, ...]:
+    path = store.path_for(key)
+    sidecar = sidecar_key(key, store)
     if sidecar is not None:
-        return tuple(load_subtitles(sidecar))
+        return tuple(load_subtitles(store.path_for(sidecar)))
     streams = [s for s in info.subtitle_streams if s.is_text]
     if not streams:
         # Neither a file nor a stream: read the text burned into the picture, if tesseract
@@ -248,7 +260,7 @@ def _subtitles(path: Path, info: MediaInfo, cache_dir: Path) -> tuple[Cue, ...]:
     cached = cache.load(cache_dir, key)
     if cached is not None:
         return tuple(Cue(float(a), float(b), str(t)) for a, b, t in cached)
-    cues = extract_embedded(path, streams[0])
+    cues = extract_embedded(path, streams[0], info=info)
     cache.store(cache_dir, key, [[c.start, c.end, c.text] for c in cues])
     return tuple(cues)
 
@@ -265,6 +277,8 @@ def _analyse(
     path = store.path_for(key)
     try:
         info = probe(path)
+    except MediaRefused as exc:
+        raise MediaError(REFUSED, _refusal(key, exc), reference=key) from None
     except RenderError as exc:
         raise MediaError(
             UNSUPPORTED, f"{key}: not a readable video or image ({exc.message})", reference=key
@@ -286,7 +300,7 @@ def _analyse(
     else:
         source.shots = ((0.0, info.duration),)
     if process.enable_subtitle_match:
-        source.cues = _subtitles(path, info, cache_dir)
+        source.cues = _subtitles(key, store, info, cache_dir)
         if not source.cues:
             # Say why burned-in text did not help either: OCR found none, or is not installed.
             why = (
@@ -299,8 +313,28 @@ def _analyse(
                 f"no dialogue to compare with for it {why}"
             )
     if want_faces:
-        source.faces = faces.face_samples(path, cache_dir=cache_dir)
+        source.faces = faces.face_samples(path, cache_dir=cache_dir, info=info)
     return source
+
+
+def _refusal(key: str, exc: MediaRefused) -> str:
+    return (
+        f"{key} is not a plain media file: its content is {exc.demuxer!r}, a format the engine "
+        "does not read (a playlist or list may refer to other files)"
+    )
+
+
+def _vet_other_media(resolved: dict[str, Any], store: LocalStore) -> None:
+    """Music, background images and stickers are read when the outputs are composed; one that
+    is not plain media fails the job now, with its key, like a film would."""
+    keys = [*resolved["music"], *resolved["backgrounds"], *(s.source for s in resolved["stickers"])]
+    for key in dict.fromkeys(keys):
+        try:
+            probe(store.path_for(key))
+        except MediaRefused as exc:
+            raise MediaError(REFUSED, _refusal(key, exc), reference=key) from None
+        except RenderError:
+            pass  # unreadable: composing says so, for the output that uses it
 
 
 # -- speech -----------------------------------------------------------------------------------------
@@ -311,7 +345,7 @@ class _Voice:
     """Synthesises each distinct text once per job, into the work folder."""
 
     config: SpeechConfig
-    folder: Path
+    work: Path  # the job's work folder: clips go to its speech/ folder
     warnings: list[str] = field(default_factory=list)
     _clips: dict[str, SpeechClip | None] = field(default_factory=dict)
 
@@ -320,11 +354,13 @@ class _Voice:
         digest = hashlib.sha256(ident.encode("utf-8")).hexdigest()[:20]
         if digest in self._clips:
             return self._clips[digest]
-        self.folder.mkdir(parents=True, exist_ok=True)
+        check_cancelled("speech")  # Piper speaks in this process: no tool to kill
+        folder = self.work / "speech"
+        folder.mkdir(parents=True, exist_ok=True)
         try:
             clip: SpeechClip | None = synthesize(
                 text,
-                self.folder / f"{digest}.wav",
+                folder / f"{digest}.wav",
                 rate=self.config.speech_rate,
                 voice=self.config.voice,
             )
@@ -339,6 +375,11 @@ class _Voice:
                 self.warnings.append(note)
         self._clips[digest] = clip
         return clip
+
+    def narration(self, clip: SpeechClip, volume: float) -> Narration:
+        """The clip as a timeline names it: by its path relative to the work folder."""
+        audio = Path(clip.path).relative_to(self.work).as_posix()
+        return Narration(text=clip.text, audio=audio, duration=clip.duration, volume=volume)
 
 
 @dataclass
@@ -360,9 +401,7 @@ def _global_parts(text: str, voice: _Voice, speech: SpeechConfig) -> list[_Part]
         clip = voice.speak(sentence)
         if clip is None:
             continue
-        narration = Narration(
-            text=clip.text, audio=str(clip.path), duration=clip.duration, volume=speech.volume
-        )
+        narration = voice.narration(clip, speech.volume)
         parts.append(
             _Part(
                 base=clip.duration + PAD,
@@ -390,12 +429,7 @@ def _storyboard_parts(
         characters = len(shot.characters or [])
         clip = voice.speak(shot.speech_text) if shot.speech_text else None
         if clip is not None:
-            narration = Narration(
-                text=clip.text,
-                audio=str(clip.path),
-                duration=clip.duration,
-                volume=editing.speech_config.volume,
-            )
+            narration = voice.narration(clip, editing.speech_config.volume)
             parts.append(
                 _Part(
                     base=clip.duration + PAD,
@@ -541,8 +575,9 @@ def plan(
         )
     footage = [s.footage() for s in sources]
     by_key = {s.key: s for s in sources}
+    _vet_other_media(resolved, store)
 
-    voice = _Voice(editing.speech_config, work / "speech")
+    voice = _Voice(editing.speech_config, work)
     if editing.speech_config.customized_voice:
         warnings.append("CustomizedVoice is a cloud voice clone; the offline voice speaks instead")
     report(0.6, "synthesising narration")
@@ -586,7 +621,9 @@ def plan(
                 0.9 + 0.1 * (timeline.index - 1) / len(timelines), f"contact sheet {timeline.index}"
             )
             key = contact_sheet.sheet_key(timeline.output, timeline.index, folder)
-            timeline.contact_sheet = contact_sheet.make_contact_sheet(timeline, store, work, key)
+            timeline.contact_sheet = contact_sheet.make_contact_sheet(
+                timeline, store, work, key, {k: s.info for k, s in by_key.items()}
+            )
     report(1.0, f"planned {len(timelines)} output(s)")
     return timelines
 

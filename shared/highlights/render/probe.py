@@ -1,4 +1,11 @@
-"""What a media file is: video, still image or audio, with its size, rate and streams (ffprobe)."""
+"""What a media file is: video, still image or audio, with its size, rate and streams (ffprobe).
+
+Probing is also where media is vetted: ffprobe opens the file through ``ffmpeg.input_args``
+(local file, plain demuxers only). A file that a refused demuxer claims (an HLS or DASH
+playlist, a concat list, ...) raises ``MediaRefused`` before that demuxer reads anything. A
+still that ffmpeg would open with ``image2`` (JPEG, for one), whose name could be read as a
+numbered pattern of other files, is probed again as ``image2pipe``: the one file, as a picture.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from highlights.render.ffmpeg import RenderError, run_ffprobe
+from highlights.render.ffmpeg import RenderError, input_args, refused_demuxer, run_ffprobe
 
 MediaKind = Literal["video", "image", "audio"]
 
@@ -19,6 +26,22 @@ IMAGE_CODECS = frozenset({"png", "mjpeg", "jpegls", "webp", "bmp", "tiff", "gif"
 BITMAP_SUBTITLE_CODECS = frozenset(
     {"hdmv_pgs_subtitle", "dvd_subtitle", "dvb_subtitle", "xsub", "dvb_teletext"}
 )
+REFUSED = "InvalidMedia.Refused"
+ACCEPTED = "MP4/MOV, MKV/WebM, AVI, MPEG-TS, FLV, MP3, WAV, AAC, FLAC, Ogg and single images"
+
+
+class MediaRefused(RenderError):
+    """A file that is not plain media: ffmpeg would read it with ``demuxer``, which the engine
+    does not use (it may read other files). ``code`` is the ICE-style error code."""
+
+    code = REFUSED
+
+    def __init__(self, name: str, demuxer: str) -> None:
+        super().__init__(
+            f"{name} is not a plain media file: its content is {demuxer!r}, a format the engine "
+            f"does not read (it may refer to other files); {ACCEPTED} are"
+        )
+        self.demuxer = demuxer
 
 
 @dataclass(frozen=True)
@@ -101,7 +124,7 @@ def _is_still(path: Path, fmt: dict[str, Any], video: dict[str, Any]) -> bool:
     codec = str(video.get("codec_name", ""))
     frames = video.get("nb_frames")
     single_frame = frames in (None, "N/A", "1", 1)
-    if format_name.endswith("_pipe") or format_name == "image2":
+    if format_name.endswith("pipe") or format_name == "image2":
         # Image demuxers: a GIF/APNG/WebP with several frames is an animation, i.e. a video.
         return single_frame and (codec in IMAGE_CODECS or path.suffix.lower() in IMAGE_SUFFIXES)
     return False
@@ -161,21 +184,37 @@ def media_info_from_ffprobe(path: str | os.PathLike[str], data: dict[str, Any]) 
             subtitle_streams=subtitles,
             format_name=str(fmt.get("format_name", "")),
         )
-    raise RenderError(f"{path}: no video or audio stream")
+    raise RenderError(f"{path.name}: no video or audio stream")
 
 
 def probe(path: str | os.PathLike[str], *, timeout: float = 60.0) -> MediaInfo:
-    """Describe the media file at ``path``; raises ``RenderError`` if ffprobe cannot read it."""
+    """Describe the media file at ``path``; ``MediaRefused`` if it is not plain media (see the
+    module docstring), ``RenderError`` if ffprobe cannot read it."""
     path = Path(path)
     if not path.is_file():
-        raise FileNotFoundError(f"no such media file: {path}")
-    done = run_ffprobe(
-        ["-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)],
-        what=f"probe {path.name}",
-        timeout=timeout,
-    )
+        raise FileNotFoundError(f"no such media file: {path.name}")
+    try:
+        data = _ffprobe(path, "", timeout)
+    except MediaRefused as exc:
+        if exc.demuxer != "image2":
+            raise
+        data = _ffprobe(path, "image2pipe", timeout)
+    return media_info_from_ffprobe(path, data)
+
+
+def _ffprobe(path: Path, format_name: str, timeout: float) -> dict[str, Any]:
+    base = ["-v", "error", "-print_format", "json", "-show_format", "-show_streams"]
+    try:
+        done = run_ffprobe(
+            [*base, *input_args(path, format_name)], what=f"probe {path.name}", timeout=timeout
+        )
+    except RenderError as exc:
+        refused = refused_demuxer(exc.stderr_tail)
+        if refused is not None:
+            raise MediaRefused(path.name, refused) from None
+        raise
     try:
         data = json.loads(done.stdout or "{}")
     except json.JSONDecodeError as exc:
         raise RenderError(f"probe {path.name}: ffprobe printed invalid JSON") from exc
-    return media_info_from_ffprobe(path, data)
+    return data if isinstance(data, dict) else {}

@@ -27,13 +27,12 @@ import itertools
 import math
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from highlights.render import cache
-from highlights.render.cores import usable_cores
-from highlights.render.ffmpeg import RenderError, run_ffmpeg
+from highlights.render.cores import ToolPool, usable_cores
+from highlights.render.ffmpeg import RenderError, input_args, run_ffmpeg
 from highlights.render.probe import MediaInfo, probe
 from highlights.render.shot_rules import (
     Interval,
@@ -61,6 +60,12 @@ __all__ = [
 ANALYSIS_VERSION = 1  # bump when the pass or its parsing changes: old cache entries then miss
 MIN_CHUNK = 60.0  # seconds; shorter films are decoded by one process
 CHUNK_OVERLAP = 1.0  # seconds decoded before a chunk's start, so a cut there is still seen
+
+
+def decode_timeout(seconds: float) -> float:
+    """The wall-clock limit of decoding ``seconds`` of film: generous (decoding runs 5-50x
+    real time), yet bounded."""
+    return 120.0 + 2.0 * seconds
 
 
 @dataclass(frozen=True)
@@ -182,6 +187,7 @@ def _analyse_chunk(
     threads: int | None,
     last: bool,
     timeout: float | None,
+    format_name: str = "",
 ) -> RawAnalysis:
     """Decode [start, end) of the film, starting a little early so the first frames have a past.
 
@@ -198,13 +204,15 @@ def _analyse_chunk(
         args += ["-skip_loop_filter", "all"]
     if threads is not None:
         args += ["-threads", str(threads)]
+    options: list[str] = []
     if seek > 0:
-        args += ["-ss", f"{seek:.3f}"]
+        options += ["-ss", f"{seek:.3f}"]
     if not last:  # the last range reads to the end, whatever the container said the length was
-        args += ["-t", f"{end - seek:.3f}"]
-    args += ["-i", str(path), "-map", "0:v:0", "-an", "-sn", "-dn"]
+        options += ["-t", f"{end - seek:.3f}"]
+    args += [*input_args(path, format_name, *options), "-map", "0:v:0", "-an", "-sn", "-dn"]
     args += ["-vf", chain.graph, "-f", "null", "-"]
-    done = run_ffmpeg(args, what=f"shot detection on {Path(path).name}", timeout=timeout)
+    limit = timeout if timeout is not None else decode_timeout(end - seek)
+    done = run_ffmpeg(args, what=f"shot detection on {Path(path).name}", timeout=limit)
     # Times in the log are relative to the seek point.
     local = parse_decode_log(done.stderr, chain, end - seek, params.score_floor)
     return RawAnalysis(
@@ -242,8 +250,11 @@ def analyse(
     jobs: int | None = None,
     min_chunk: float = MIN_CHUNK,
     timeout: float | None = None,
+    format_name: str = "",
 ) -> RawAnalysis:
-    """The decode pass over the first video stream of ``path``.
+    """The decode pass over the first video stream of ``path`` (opened with the demuxer
+    ``format_name`` names, see ``ffmpeg.input_args``). ``timeout`` bounds each decoding process
+    (default ``decode_timeout`` of its range).
 
     A long film is cut into ``jobs`` time ranges (default: one per core, each at least
     ``MIN_CHUNK`` seconds) decoded by parallel single-threaded ffmpeg processes: ffmpeg's own
@@ -255,14 +266,26 @@ def analyse(
     spans = _chunks(duration, jobs, min_chunk)
     if len(spans) == 1:
         return _analyse_chunk(
-            path, (0.0, duration), params, threads=None, last=True, timeout=timeout
+            path,
+            (0.0, duration),
+            params,
+            threads=None,
+            last=True,
+            timeout=timeout,
+            format_name=format_name,
         )
     threads = max(1, usable_cores() // len(spans))
-    with ThreadPoolExecutor(max_workers=len(spans)) as pool:
+    with ToolPool(len(spans)) as pool:
         parts = list(
             pool.map(
                 lambda span: _analyse_chunk(
-                    path, span, params, threads=threads, last=span[1] >= duration, timeout=timeout
+                    path,
+                    span,
+                    params,
+                    threads=threads,
+                    last=span[1] >= duration,
+                    timeout=timeout,
+                    format_name=format_name,
                 ),
                 spans,
             )
@@ -323,7 +346,9 @@ def detect_shots(
         if cached is not None:
             raw = RawAnalysis.from_json(cached)
             return build_analysis(raw, rules, source=source, from_cache=True)
-    raw = analyse(path, info.duration, decode, jobs=jobs, timeout=timeout)
+    raw = analyse(
+        path, info.duration, decode, jobs=jobs, timeout=timeout, format_name=info.format_name
+    )
     if cache_dir is not None:
         cache.store(cache_dir, key, raw.to_json())
     return build_analysis(raw, rules, source=source)

@@ -24,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from highlights.render.ffmpeg import RenderError, run_ffmpeg
+from highlights.render.ffmpeg import RenderError, input_args, run_ffmpeg
 from highlights.render.probe import MediaInfo, SubtitleStream, probe
 from highlights.render.sentences import is_cjk
 
@@ -151,12 +151,15 @@ def extract_embedded(
     video: str | os.PathLike[str],
     stream: int | SubtitleStream = 0,
     *,
-    timeout: float | None = 120.0,
+    timeout: float | None = None,
+    info: MediaInfo | None = None,
 ) -> list[Cue]:
     """Cues of an embedded subtitle stream: the ``stream``-th one, or that exact stream.
 
     ffmpeg converts any text subtitle codec (mov_text, subrip, ass, webvtt) to SubRip on stdout.
-    Bitmap subtitles (DVD/Blu-ray) would need OCR and raise ``RenderError``.
+    Bitmap subtitles (DVD/Blu-ray) would need OCR and raise ``RenderError``. ``info`` (what
+    ``probe`` found; probed here when not given) says how to open the file and, with
+    ``timeout`` None, how long it may take (the film is read, not decoded).
     """
     if isinstance(stream, SubtitleStream):
         if not stream.is_text:
@@ -164,11 +167,14 @@ def extract_embedded(
         selector = f"0:{stream.index}"
     else:
         selector = f"0:s:{stream}"
+    info = info or probe(video)
+    limit = timeout if timeout is not None else 120.0 + (info.duration or 0.0)
     done = run_ffmpeg(
-        ["-loglevel", "error", "-i", str(video), "-map", selector, "-f", "srt", "-"],
+        ["-loglevel", "error", *input_args(video, info.format_name), "-map", selector,
+         "-f", "srt", "-"],
         what=f"extract subtitles from {Path(video).name}",
-        timeout=timeout,
-    )
+        timeout=limit,
+    )  # fmt: skip
     return parse_srt(done.stdout)
 
 
@@ -179,7 +185,7 @@ def subtitles_for(video: str | os.PathLike[str], info: MediaInfo | None = None) 
         return load_subtitles(sidecar)
     info = info or probe(video)
     text_streams = [s for s in info.subtitle_streams if s.is_text]
-    return extract_embedded(video, text_streams[0]) if text_streams else []
+    return extract_embedded(video, text_streams[0], info=info) if text_streams else []
 
 
 # -- similarity ----------------------------------------------------------------------------------------

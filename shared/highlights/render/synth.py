@@ -267,7 +267,9 @@ def make_film(
                 f"language={subtitle_language}",
             ]
         args += [*video_args, "-pix_fmt", "yuv420p", "-r", f"{fps:g}", str(path)]
-        run_ffmpeg(args, what=f"make_film {path.name}")
+        # Encoding runs faster than real time even at 1080p; a long benchmark film needs more
+        # than the default limit.
+        run_ffmpeg(args, what=f"make_film {path.name}", timeout=120 + 10 * t)
     return Film(path=path, segments=tuple(segments), size=size, fps=fps, srt=srt_path)
 
 

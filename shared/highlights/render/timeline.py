@@ -2,8 +2,8 @@
 composition renders it; the result manifest includes it so a person can see why each range was used.
 
 Times are seconds. `start` is on the output's timeline; `source_in`/`source_out` are in the source.
-Paths are keys of the folder store (sources, music, stickers) or files in the job's work folder
-(narration audio), so that a timeline can be rendered again without planning again.
+Paths are keys of the folder store (sources, music, stickers) or paths relative to the job's work
+folder (narration audio), never host paths: a timeline is part of the result manifest.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ TIMELINE_VERSION = 1
 
 class Narration(BaseModel):
     text: str  # as spoken (SSML stripped)
-    audio: str  # absolute path of a WAV in the job's work folder
+    audio: str  # a WAV in the job's work folder, relative to it ("speech/<digest>.wav")
     duration: float
     volume: float = 1.0
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from highlights.render.ffmpeg import run_ffmpeg
+from highlights.render.ffmpeg import input_args, run_ffmpeg, scratch_folder
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,11 @@ def conform(path: Path, fmt: WavFormat, workdir: Path) -> Path:
     codec = {1: "pcm_u8", 2: "pcm_s16le", 3: "pcm_s24le", 4: "pcm_s32le"}[fmt.sample_width]
     out = workdir / f"conformed-{path.stem}.wav"
     run_ffmpeg(
-        ["-i", str(path), "-ac", str(fmt.channels), "-ar", str(fmt.rate), "-c:a", codec, str(out)],
+        [*input_args(path, "wav"), "-ac", str(fmt.channels), "-ar", str(fmt.rate),
+         "-c:a", codec, str(out)],
         what=f"resample {path.name}",
-    )
+        timeout=60.0 + wav_duration(path),
+    )  # fmt: skip
     return out
 
 
@@ -68,7 +70,7 @@ def concat_wav(
     os.close(fd)
     try:
         with (
-            tempfile.TemporaryDirectory(prefix="wav-") as workdir,
+            scratch_folder("wav-") as workdir,
             wave.open(tmp_name, "wb") as writer,
         ):
             writer.setnchannels(fmt.channels)

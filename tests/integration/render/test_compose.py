@@ -438,6 +438,31 @@ def test_a_failed_render_leaves_the_previous_output_and_no_temp_file(
     assert list(no_temp_files(tmp_path)) == []
 
 
+def test_a_pass_that_reaches_its_size_bound_fails_the_render(
+    store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ffmpeg stops writing at -fs and exits 0: only the size tells a runaway pass."""
+    out = tmp_path / "keep.mp4"
+    out.write_bytes(b"previous")
+    import highlights.render.compose as module
+
+    real = module.build_plan
+
+    def tight(*args: Any, **kwargs: Any) -> RenderPlan:
+        plan = real(*args, **kwargs)
+        first = plan.pictures[0]
+        where = first.output_args.index("-fs")
+        output_args = [*first.output_args[: where + 1], "2000", *first.output_args[where + 2 :]]
+        bounded = dataclasses.replace(first, output_args=output_args, max_bytes=2000)
+        return dataclasses.replace(plan, pictures=(bounded, *plan.pictures[1:]))
+
+    monkeypatch.setattr(module, "build_plan", tight)
+    with pytest.raises(RenderError, match="reached its size bound"):
+        compose(timeline(), store, out)
+    assert out.read_bytes() == b"previous"
+    assert list(no_temp_files(tmp_path)) == []
+
+
 def test_missing_media_is_reported_before_rendering(store: LocalStore, tmp_path: Path) -> None:
     tl = timeline(segments=[Segment(index=0, start=0, duration=1, source="films/none.mp4",
                                     source_in=0, source_out=1)], duration=1.0)  # fmt: skip

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from highlights.manifest.models import Manifest
+from highlights.render import contact_sheet
+from highlights.render import ffmpeg as ffmpeg_module
 from highlights.render.contact_sheet import (
     CELL_HEIGHT,
     CELL_WIDTH,
@@ -17,9 +20,10 @@ from highlights.render.contact_sheet import (
     render_contact_sheet,
     sheet_key,
     sheet_size,
+    shown_segments,
     wrap,
 )
-from highlights.render.ffmpeg import ffmpeg_path
+from highlights.render.ffmpeg import ffmpeg_path, ffprobe_path
 from highlights.render.planner import plan
 from highlights.render.probe import probe
 from highlights.render.timeline import Segment, Timeline
@@ -164,3 +168,37 @@ def test_text_wraps_at_spaces_for_latin_and_anywhere_for_chinese() -> None:
     long = wrap("word " * 200, width, TEXT_SIZE, 3)
     assert len(long) == 3 and long[-1].endswith("…")
     assert wrap("", width, TEXT_SIZE, 3) == []
+
+
+def test_a_long_timeline_takes_a_bounded_number_of_ffmpeg_runs(
+    bucket: tuple[LocalStore, Film], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, film = bucket
+    monkeypatch.setattr(contact_sheet, "MAX_CELLS", 14)  # 600 segments: 14 cells, 2 bands
+    scenes = film.of_kind("scene")
+    segments = [
+        segment(k + 1, "films/colours.mp4", scenes[k % 3].start + 1.0, f"shot {k}")
+        for k in range(600)
+    ]
+    timeline = Timeline(index=1, seed=0, width=320, height=180, duration=600.0, segments=segments)
+    started: list[str] = []
+    real = ffmpeg_module._spawn
+
+    def counting(argv: list[str], *args: Any, **kwargs: Any) -> Any:
+        started.append(argv[0])
+        return real(argv, *args, **kwargs)
+
+    monkeypatch.setattr(ffmpeg_module, "_spawn", counting)
+    png = render_contact_sheet(timeline, store, tmp_path / "sheet.png")
+    assert started.count(ffmpeg_path()) == 3  # bands of 12 and 2 cells, then the stack
+    assert started.count(ffprobe_path()) == 1  # the one source, probed once
+    monkeypatch.setattr(ffmpeg_module, "_spawn", real)
+    assert (probe(png).width, probe(png).height) == sheet_size(14)
+    shown = shown_segments(segments, 14)
+    assert (shown[0].index, shown[-1].index) == (1, 600)
+    for k in (0, 6, 11, 12, 13):  # cells of each band, on both sides of the join
+        row, col = divmod(k, COLUMNS)
+        x = PADDING + col * (CELL_WIDTH + PADDING) + 20
+        y = PADDING + row * (CELL_HEIGHT + 72 + PADDING) + 20
+        look = LOOKS[(shown[k].index - 1) % 3]
+        assert kind_of(mean_rgb(png, x, y, CELL_WIDTH - 40, CELL_HEIGHT - 40)) == look, k

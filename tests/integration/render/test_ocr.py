@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 import pytest
 
 from highlights.manifest.models import Manifest
+from highlights.render import ffmpeg as ffmpeg_module
 from highlights.render import ocr
 from highlights.render.ffmpeg import ffmpeg_path
 from highlights.render.planner import plan
@@ -85,13 +85,13 @@ def test_a_second_read_comes_from_the_cache(
 ) -> None:
     info = probe(bucket.film.path)
     runs: list[list[str]] = []
-    real_run = subprocess.run
+    real_spawn = ffmpeg_module._spawn  # every tool the engine starts goes through it
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         runs.append(list(args[0]))
-        return real_run(*args, **kwargs)
+        return real_spawn(*args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "run", counting)
+    monkeypatch.setattr(ffmpeg_module, "_spawn", counting)
     first = ocr.burned_in_cues(bucket.film.path, info, cache_dir=tmp_path)
     tesseract_calls = [r for r in runs if any("tesseract" in Path(a).name for a in r)]
     ffmpeg_calls = [r for r in runs if r[0] == ffmpeg_path()]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from highlights.render import ffmpeg as ffmpeg_module
 from highlights.render.ffmpeg import RenderError, ffmpeg_path
 from highlights.render.probe import probe
 from highlights.render.shot_rules import Shot, build_analysis
@@ -26,13 +26,13 @@ TOLERANCE = 0.2
 def tool_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Every external program the code under test starts (its argv)."""
     calls: list[list[str]] = []
-    real: Callable[..., Any] = subprocess.run
+    real: Callable[..., Any] = ffmpeg_module._spawn  # every tool the engine starts goes through it
 
     def counting(argv: list[str], *args: Any, **kwargs: Any) -> Any:
         calls.append([str(a) for a in argv])
         return real(argv, *args, **kwargs)
 
-    monkeypatch.setattr(subprocess, "run", counting)
+    monkeypatch.setattr(ffmpeg_module, "_spawn", counting)
     return calls
 
 

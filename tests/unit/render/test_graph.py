@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from highlights.render.ffmpeg import PLAIN_DEMUXERS
 from highlights.render.graph import (
     LIMIT,
     Encoding,
@@ -169,7 +170,28 @@ def check_pass(part: FfmpegPass, outputs: set[str]) -> list[Statement]:
     assert set(used) | outputs == set(made), set(made) ^ set(used)
     assert all(count == 1 for count in used.values()), used
     assert part.input_args.count("-i") == len(part.inputs)
+    check_inputs(part.input_args)
+    assert part.max_bytes > 0 and arg_after(part.output_args, "-fs") == str(part.max_bytes)
     return statements
+
+
+def check_inputs(args: list[str]) -> None:
+    """Every input is a local file read by one plain demuxer, or the engine's own lavfi source:
+    the whitelists come first among its options, and a demuxer is forced when it is known."""
+    begin = 0
+    for at, arg in enumerate(args):
+        if arg != "-i":
+            continue
+        options = args[begin:at]
+        begin = at + 2
+        if options[:4] == ["-format_whitelist", "lavfi", "-f", "lavfi"]:
+            assert args[at + 1].startswith("anullsrc="), args[at + 1]
+            continue
+        assert options[:3] == ["-protocol_whitelist", "file", "-format_whitelist"], options
+        allowed = options[3].split(",")
+        assert set(allowed) <= PLAIN_DEMUXERS and "image2" not in allowed, allowed
+        if len(allowed) == 1:
+            assert options[4:6] == ["-f", allowed[0]], options
 
 
 def check_graph(plan: RenderPlan) -> list[Statement]:
@@ -222,6 +244,8 @@ def options(args: str) -> dict[str, str]:
 
 # -- fixtures ------------------------------------------------------------------------------------
 
+MP4 = "mov,mp4,m4a,3gp,3g2,mj2"  # what ffprobe calls the demuxer of MP4 and M4A files
+
 
 def video(
     path: str = "/store/film.mp4", size: tuple[int, int] = (320, 180), **kw: Any
@@ -234,15 +258,17 @@ def video(
         height=size[1],
         fps=25.0,
         has_audio=kw.get("audio", True),
+        format_name=MP4,
     )
 
 
 def still(path: str, size: tuple[int, int] = (320, 180)) -> MediaInfo:
-    return MediaInfo(path, "image", None, size[0], size[1], None, False)
+    return MediaInfo(path, "image", None, size[0], size[1], None, False, format_name="png_pipe")
 
 
 def sound(path: str, duration: float = 2.0, audio: bool = True) -> MediaInfo:
-    return MediaInfo(path, "audio", duration, None, None, None, audio)
+    found = "wav" if path.endswith(".wav") else MP4
+    return MediaInfo(path, "audio", duration, None, None, None, audio, format_name=found)
 
 
 MEDIA: dict[str, MediaInfo] = {
@@ -809,7 +835,11 @@ def test_narration_source_sound_and_music_are_delayed_and_mixed() -> None:
     chain = dict(part.split("=", 1) for part in arg_after(delivered, "-af").split(","))
     assert chain["volume"] == "3.25dB" and options(chain["alimiter"])["limit"] == f"{LIMIT:.3f}"
     assert chain["atrim"] == f"end_sample={total}"
-    assert delivered[:2] == ["-i", plan.mix_path] and delivered[-1] == plan.audio_path
+    assert delivered[:8] == [
+        "-protocol_whitelist", "file", "-format_whitelist", "wav", "-f", "wav", "-i", plan.mix_path
+    ]  # fmt: skip
+    assert delivered[-1] == plan.audio_path
+    assert arg_after(delivered, "-fs") == str(plan.audio_max_bytes)
     assert arg_after(delivered, "-c:a") == "aac"
 
 
@@ -843,10 +873,16 @@ def test_encoder_settings_and_output() -> None:
     assert arg_after(sound_pass(plan, 0.0), "-b:a") == "128k"
     # The join copies both into the output, moving the index to the front.
     join = plan.join_args
-    assert join[:6] == ["-f", "concat", "-safe", "0", "-i", "/work/render.pictures.txt"]
+    # The concat demuxer reads the engine's own list of its own MP4 chunks, nothing else.
+    assert join[:10] == [
+        "-protocol_whitelist", "file", "-format_whitelist", "concat,mov",
+        "-f", "concat", "-safe", "0", "-i", "/work/render.pictures.txt",
+    ]  # fmt: skip
     assert arg_after(join, "-i") == "/work/render.audio.m4a"
     assert arg_after(join, "-c") == "copy" and arg_after(join, "-movflags") == "+faststart"
     assert arg_after(join, "-t") == "4" and join[-3:] == ["-f", "mp4", "/out/.x.tmp"]
+    assert arg_after(join, "-fs") == str(plan.join_max_bytes)
+    assert plan.join_max_bytes > plan.pictures[0].max_bytes + plan.audio_max_bytes
     assert plan.concat_list == "file '/work/render.video0.mp4'\n"
     assert set(plan.intermediates) == {
         "/work/render.video0.mp4", "/work/render.mix.wav", "/work/render.loudness.txt",
