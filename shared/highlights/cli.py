@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,7 +17,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    return int(args.handler(args) or 0)
+    # SIGTERM (a service manager, `kill`) stops as Ctrl-C does: cleanly, through the same path.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return int(args.handler(args) or 0)
+    except KeyboardInterrupt:
+        print(
+            "interrupted: an unfinished render resumes at the next `highlights serve` or `run`",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -178,22 +178,25 @@ def test_a_job_that_keeps_failing_backs_off_then_ends_failed_internal(
     assert keys(store, ".highlights/inflight/") == []
 
 
-def test_failing_jobs_back_off_so_good_ones_behind_them_are_served(
+def test_failing_jobs_back_off_so_a_good_one_behind_120_of_them_is_served(
     pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
-    """A tick takes the oldest due jobs first; failing ones move later and stop crowding it."""
-    pipeline.reconcile_batch = 5
-    bad = [accept(pipeline, upload(store, f"manifests/bad{i}.json")).job_id for i in range(5)]
+    """A tick takes the 100 oldest due jobs; failing ones move later and stop crowding it."""
+    bad = [accept(pipeline, upload(store, f"manifests/bad{i}.json")).job_id for i in range(120)]
     clock.advance(1)
     good = accept(pipeline, upload(store, "manifests/good.json")).job_id
+    producer.advance(pipeline.records.load(good).ice_job_id or "")
     poison(producer, pipeline, *bad)
     clock.advance(31)
-    assert reconcile(pipeline).failed == 5  # the five oldest fill the tick
-    tick = reconcile(pipeline)
-    assert tick.failed == 0 and tick.observed == 1  # they backed off: the good one is served
-    run_until_quiet(pipeline, clock)
+    first = reconcile(pipeline)
+    assert (first.due, first.failed) == (100, 100)  # the hundred oldest fill the tick
+    second = reconcile(pipeline)
+    assert second.failed == 20 and second.observed == 1  # they backed off: the good one is next
     assert pipeline.records.load(good).state is JobState.SUCCEEDED
-    assert {pipeline.records.load(j).state for j in bad} == {JobState.FAILED}
+    run_until_quiet(pipeline, clock)
+    states = {pipeline.records.load(j).state for j in bad}
+    assert states == {JobState.FAILED}
+    assert read_json(store, "out/night/bad7.result.json")["job"]["error"]["code"] == "Internal"
 
 
 def test_stale_markers_are_cleaned(pipeline: Pipeline, store: MemoryStore, clock: Clock) -> None:

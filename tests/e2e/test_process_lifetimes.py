@@ -1,0 +1,133 @@
+"""Nothing outlives `highlights serve` or `run`: Ctrl-C, SIGTERM or kill -9 of the command takes its
+renders' ffmpeg with it. The renderer is a stand-in that runs one real, long ffmpeg through the
+engine's tool runner, so the process handling is the real one and the test takes seconds."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import need_ffmpeg
+
+ROOT = Path(__file__).resolve().parents[2]
+URL = "https://e2e-bucket.oss-cn-shanghai.aliyuncs.com"
+MANIFEST = {
+    "InputConfig": {
+        "MediaArray": [f"{URL}/media/film.mp4"],
+        "SpeechTextArray": ["A train crosses the bridge."],
+        "SceneInfo": {"Scene": "MovieHighlights"},
+    },
+    "OutputConfig": {"MediaURL": f"{URL}/out/h_{{index}}.mp4", "Width": 320, "Height": 180},
+}
+# The command, with a renderer that runs a ten-minute ffmpeg (to /dev/null) as a real render would.
+WRAPPER = """
+import sys
+from highlights.producers import local as engine
+from highlights.render.ffmpeg import ffmpeg_path, run_tool
+
+def long_render(job_id, request, store, work, progress, *, cancel, **_):
+    progress(0.1, "rendering")
+    run_tool(
+        [ffmpeg_path(), "-nostdin", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=5",
+         "-t", "600", "-f", "null", "-"],
+        what="a long render", timeout=900, cancel=cancel,
+    )
+
+engine._default_renderer = lambda: long_render
+from highlights.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _wait_for_ffmpeg(command: subprocess.Popen[str]) -> set[int]:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert command.poll() is None, command.communicate()
+        found = {p for p in _descendants(command.pid) if _name(p) == "ffmpeg"}
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError("no render started")
+
+
+def _start(args: list[str], bucket: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIGHLIGHTS_")}
+    return subprocess.Popen(
+        [sys.executable, "-c", WRAPPER, *args, "--bucket", str(bucket)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
+@pytest.mark.parametrize("command", ["serve", "run"])
+def test_no_ffmpeg_outlives_the_command(tmp_path: Path, command: str, sig: signal.Signals) -> None:
+    need_ffmpeg()
+    bucket = tmp_path / "bucket"
+    (bucket / "manifests").mkdir(parents=True)
+    manifest = bucket / "manifests" / "long.json"
+    manifest.write_text(json.dumps(MANIFEST))
+    args = ["serve", "--port", "0"] if command == "serve" else ["run", str(manifest)]
+    process = _start(args, bucket)
+    try:
+        renders = _wait_for_ffmpeg(process)
+        process.send_signal(sig)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in renders) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(_alive(p) for p in renders), f"ffmpeg outlived `{command}` after {sig.name}"
+        if sig is not signal.SIGKILL:
+            _, err = process.communicate()
+            assert "Traceback" not in err, err
+            assert process.returncode in (0, 130, 128 + sig.value, -sig.value), err
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
