@@ -102,9 +102,9 @@ def _decode(source: Any, findings: Findings, max_bytes: int) -> tuple[Any, bool]
     if not isinstance(source, str | bytes):
         findings.error("$", f"a manifest is JSON text, not {type(source).__name__}")
         return None, False
-    size = _utf8_size(source)
+    size, exact = _utf8_size(source, max_bytes)
     if size > max_bytes:
-        _too_large(findings, size, max_bytes, exact=True)
+        _too_large(findings, size, max_bytes, exact=exact)
         return None, False
     try:
         return jsonc.decode(source, findings)
@@ -131,15 +131,14 @@ def _too_large(findings: Findings, size: int, max_bytes: int, *, exact: bool) ->
     )
 
 
-def _utf8_size(text: str | bytes) -> int:
-    """Bytes of text in UTF-8; ASCII text is not encoded to count them."""
+def _utf8_size(text: str | bytes, cap: int) -> tuple[int, bool]:
+    """Bytes of text in UTF-8, and whether exactly: text of more characters than `cap` is not
+    encoded to count them (each takes a byte at least), nor is ASCII text."""
     if isinstance(text, bytes) or text.isascii():
-        return len(text)
-    # Counted a slice at a time: text far above the cap is never copied whole.
-    step = 1 << 20
-    return sum(
-        len(text[i : i + step].encode("utf-8", "surrogatepass")) for i in range(0, len(text), step)
-    )
+        return len(text), True
+    if len(text) > cap:
+        return len(text), False
+    return len(text.encode("utf-8", "surrogatepass")), True
 
 
 def _outcome(manifest: Manifest | None, findings: Findings, doc: Any) -> Validation:

@@ -63,6 +63,11 @@ def test_above_the_cap_is_refused_at_the_root_naming_size_and_cap(
     assert check(source, max_bytes=size).ok
 
 
+def test_text_of_more_characters_than_the_cap_is_not_even_encoded() -> None:
+    path, message, _ = only_error("夜" * 2000, max_bytes=1000)
+    assert path == "$" and "at least 2,000 bytes" in message
+
+
 def test_above_the_cap_is_never_decoded() -> None:
     # Not JSON at all: a decoder would report a syntax error, the cap answers first.
     path, message, _ = only_error(b"\xff" * (MAX_MANIFEST_BYTES + 1))
