@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -176,8 +177,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from highlights.config import SettingsError, region_from
+    from highlights.config import (
+        SettingsError,
+        max_manifest_bytes_from,
+        region_from,
+        reserved_prefixes_from,
+    )
     from highlights.manifest import validate_manifest
+    from highlights.manifest.loading import oversized
     from highlights.manifest.vocabulary import REGIONS
 
     if args.region is not None and args.region not in REGIONS:
@@ -185,6 +192,8 @@ def _validate(args: argparse.Namespace) -> int:
         return 2
     try:
         region = args.region or region_from()
+        max_bytes = max_manifest_bytes_from()
+        reserved = reserved_prefixes_from()
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -192,12 +201,19 @@ def _validate(args: argparse.Namespace) -> int:
     status = 0
     for path in args.files:
         try:
-            data = path.read_bytes()
+            with path.open("rb") as f:
+                data = f.read(max_bytes + 1)  # never more: the file may be huge, or endless
+                size = max(os.fstat(f.fileno()).st_size, len(data))
         except OSError as exc:
             results[str(path)] = {"readable": False, "error": exc.strerror or str(exc)}
             status = 2
             continue
-        validation = validate_manifest(data, region=region)
+        if len(data) > max_bytes:
+            validation = oversized(size, max_bytes, exact=size > len(data))
+        else:
+            validation = validate_manifest(
+                data, region=region, max_bytes=max_bytes, reserved_prefixes=reserved
+            )
         results[str(path)] = validation.to_dict()
         if not validation.ok and status == 0:
             status = 1

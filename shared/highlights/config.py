@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from highlights.manifest.limits import MAX_MANIFEST_BYTES
 from highlights.manifest.vocabulary import REGIONS
 
 # Every setting the code reads, with its default: the deployment interface, documented in the README.
@@ -47,6 +48,10 @@ OPTIONAL_SETTINGS: dict[str, tuple[str, str]] = {
         "use oss-<region>-internal (Function Compute, same region)",
     ),
     "HIGHLIGHTS_MAX_JOB_AGE": ("24h", "a job with no outcome after this is TIMED_OUT"),
+    "HIGHLIGHTS_MAX_MANIFEST_BYTES": (
+        "4M (4 MiB)",
+        "a larger manifest is REJECTED before it is decoded; bytes, or K/M",
+    ),
     "HIGHLIGHTS_FFMPEG": ("ffmpeg on PATH", "local engine: the ffmpeg binary"),
     "HIGHLIGHTS_FFPROBE": ("ffprobe on PATH", "local engine: the ffprobe binary"),
     "HIGHLIGHTS_ESPEAK": ("espeak-ng on PATH", "local engine: the speech synthesizer"),
@@ -97,6 +102,37 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     return float(match[1]) * _UNITS[match[2]]
 
 
+_SIZE = re.compile(r"^\s*([0-9]+)\s*(|k|kib|m|mib)\s*$", re.IGNORECASE)
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mib": 1 << 20}
+MANIFEST_BYTES_RANGE = (1 << 10, 64 << 20)  # beyond 64 MiB a manifest is not a manifest
+
+
+def max_manifest_bytes_from(env: Mapping[str, str] | None = None) -> int:
+    """HIGHLIGHTS_MAX_MANIFEST_BYTES (bytes, or with a K or M suffix), else 4 MiB."""
+    env = os.environ if env is None else env
+    name = "HIGHLIGHTS_MAX_MANIFEST_BYTES"
+    raw = env.get(name)
+    if not raw:
+        return MAX_MANIFEST_BYTES
+    match = _SIZE.match(raw)
+    low, high = MANIFEST_BYTES_RANGE
+    value = int(match[1]) * _SIZE_UNITS[match[2].lower()] if match and len(match[1]) < 12 else 0
+    if not low <= value <= high:
+        raise SettingsError(
+            f"{name}={raw!r}: give a size from 1K to 64M, in bytes or with a K or M suffix"
+        )
+    return value
+
+
+def reserved_prefixes_from(env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """The state and inbox prefixes (settings, else their defaults): no output may go there."""
+    env = os.environ if env is None else env
+    return (
+        _prefix(env, "HIGHLIGHTS_STATE_PREFIX", ".highlights/"),
+        _prefix(env, "HIGHLIGHTS_INBOX_PREFIX", "manifests/"),
+    )
+
+
 def _prefix(env: Mapping[str, str], name: str, default: str) -> str:
     value = env.get(name, default)
     if value.startswith("/") or (value and not value.endswith("/")):
@@ -118,10 +154,16 @@ class Settings:
     oss_internal: bool = False
     max_job_age: float = 24 * 3600
     callback_deadline: float = 2.0
+    max_manifest_bytes: int = MAX_MANIFEST_BYTES
 
     @property
     def bucket(self) -> str | None:
         return self.store[len("oss://") :] if self.store.startswith("oss://") else None
+
+    @property
+    def reserved_prefixes(self) -> tuple[str, str]:
+        """Where outputs may not go: the pipeline's state, and the inbox."""
+        return (self.state_prefix, self.inbox_prefix)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -174,6 +216,7 @@ class Settings:
             oss_internal=env.get("HIGHLIGHTS_OSS_INTERNAL", "").lower() in ("1", "true", "yes"),
             max_job_age=_seconds(env, "HIGHLIGHTS_MAX_JOB_AGE", 24 * 3600),
             callback_deadline=deadline,
+            max_manifest_bytes=max_manifest_bytes_from(env),
         )
         settings.layout()  # refuses a layout that would re-trigger the submit function
         return settings

@@ -49,5 +49,6 @@ def build_pipeline(settings: Settings) -> Pipeline:
         callback_url=settings.callback_url,
         callback_keys=settings.callback_keys,
         max_job_age=settings.max_job_age,
+        max_manifest_bytes=settings.max_manifest_bytes,
         key_for_url=key_for_url,
     )

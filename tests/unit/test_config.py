@@ -73,3 +73,29 @@ def test_a_layout_that_retriggers_itself_is_refused_at_start_up() -> None:
 )
 def test_durations(raw: str, seconds: float) -> None:
     assert settings(HIGHLIGHTS_MAX_JOB_AGE=raw).max_job_age == seconds
+
+
+@pytest.mark.parametrize(
+    ("raw", "size"),
+    [
+        ("", 4 << 20),
+        ("1048576", 1 << 20),
+        ("512K", 512 << 10),
+        ("2m", 2 << 20),
+        (" 8 MiB ", 8 << 20),
+    ],
+)
+def test_manifest_size_cap(raw: str, size: int) -> None:
+    assert settings(HIGHLIGHTS_MAX_MANIFEST_BYTES=raw).max_manifest_bytes == size
+
+
+@pytest.mark.parametrize("raw", ["0", "1023", "65M", "1G", "-1", "4.5M", "lots", "²", "9" * 40])
+def test_bad_manifest_size_cap_names_its_variable(raw: str) -> None:
+    with pytest.raises(SettingsError, match="HIGHLIGHTS_MAX_MANIFEST_BYTES"):
+        settings(HIGHLIGHTS_MAX_MANIFEST_BYTES=raw)
+
+
+def test_outputs_may_not_go_under_the_state_or_the_inbox() -> None:
+    s = settings(HIGHLIGHTS_STATE_PREFIX="state/", HIGHLIGHTS_INBOX_PREFIX="in/")
+    assert s.reserved_prefixes == ("state/", "in/")
+    assert settings().reserved_prefixes == (".highlights/", "manifests/")

@@ -141,7 +141,13 @@ def _prepare(pipeline: Pipeline, record: JobRecord) -> StoredRequest | JobRecord
         return _reject(pipeline, record, *replaced)
     notify = pipeline.notify_url(record.job_id)
     try:
-        validation = validate_manifest(data, region=pipeline.region, notify_url=notify)
+        validation = validate_manifest(
+            data,
+            region=pipeline.region,
+            notify_url=notify,
+            max_bytes=pipeline.max_manifest_bytes,
+            reserved_prefixes=(pipeline.layout.state, pipeline.layout.inbox),
+        )
     except Exception as exc:
         # Validation answers with problems, never raises; if it ever does, the manifest is what
         # made it, so the job ends REJECTED instead of failing every tick.

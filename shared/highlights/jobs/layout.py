@@ -55,10 +55,6 @@ class BucketLayout:
         """Whether writing key fires the OSS trigger (inbox prefix and .json suffix)."""
         return key.startswith(self.inbox) and key.endswith(MANIFEST_SUFFIX)
 
-    def is_reserved(self, key: str) -> bool:
-        """Whether key belongs to the pipeline (its state, or the inbox): outputs may not go there."""
-        return key.startswith(self.state) or (bool(self.inbox) and key.startswith(self.inbox))
-
     # -- state
     def record(self, job_id: str) -> str:
         return f"{self.state}jobs/{job_id}.json"

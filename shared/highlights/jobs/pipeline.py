@@ -20,9 +20,11 @@ from highlights.jobs.record import JobError, JobRecord, JobRecords, StaleRecord
 from highlights.jobs.requests import StoredRequest
 from highlights.jobs.results import build_rejection, build_result, encode
 from highlights.jobs.states import JobState
+from highlights.manifest.limits import MAX_MANIFEST_BYTES
 from highlights.manifest.problems import Problem
 from highlights.manifest.references import parse_oss_url
 from highlights.ports import JobStatus, NotFound, ObjectStore, Producer, UnsafeKey
+from highlights.storage.keys import output_key_problem
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +57,7 @@ class Pipeline:
     reconcile_batch: int = 100
     sweep_page: int = 100
     key_for_url: Callable[[str], str | None] | None = None
-    max_manifest_bytes: int = 4 * 1024 * 1024
+    max_manifest_bytes: int = MAX_MANIFEST_BYTES
 
     def __post_init__(self) -> None:
         self.records = JobRecords(self.store, self.layout.record)
@@ -178,6 +180,10 @@ class Pipeline:
     def _result_key(self, record: JobRecord, request: StoredRequest | None) -> str:
         url = request.output_media_url() if request else None
         output_key = self.key_for_url(url) if url and self.key_for_url else None
-        if output_key is not None and self.layout.is_reserved(output_key):
-            output_key = None  # never beside the pipeline's own state or in the inbox
-        return self.layout.result(record.job_id, record.manifest.ref().name, output_key)
+        key = self.layout.result(record.job_id, record.manifest.ref().name, output_key)
+        reserved = (self.layout.state, self.layout.inbox)
+        if output_key is not None and output_key_problem(key, reserved) is not None:
+            # Validation refuses such outputs; the result still lands, where the pipeline's own
+            # documents go (never beside its state, in the inbox, or at a key a store refuses).
+            return self.layout.fallback_result(record.job_id)
+        return key

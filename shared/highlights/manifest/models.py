@@ -20,6 +20,9 @@ from pydantic import (
     model_validator,
 )
 
+from highlights.manifest import limits
+from highlights.manifest.problems import shorten
+
 _ACRONYMS = {"url": "URL", "fe": "FE"}
 
 
@@ -42,9 +45,12 @@ class ApiModel(BaseModel):
         return self.model_dump(by_alias=True, exclude_unset=True, mode="json")
 
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=50)]
-Narration = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+Title = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_TITLE_CHARS)]
+Narration = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_SCRIPT_CHARS)]
+ShotItem = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_SHOT_ITEM_CHARS)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=limits.MAX_NAME_CHARS)]
 Reference = Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+Pixels = Annotated[float, Field(ge=0, le=limits.MAX_PIXELS)]
 Fraction = Annotated[float, Field(ge=0, le=1)]
 Alignment = Literal[
     "TopLeft",
@@ -67,44 +73,49 @@ class Sticker(ApiModel):
 
     media_id: Reference | None = None
     media_url: Reference | None = None
-    x: float = Field(ge=0)
-    y: float = Field(ge=0)
-    width: float = Field(gt=0)
-    height: float = Field(gt=0)
+    x: Pixels
+    y: Pixels
+    width: float = Field(gt=0, le=limits.MAX_PIXELS)
+    height: float = Field(gt=0, le=limits.MAX_PIXELS)
     opacity: Fraction = 1.0
 
 
 class SubHeading(ApiModel):
     level: int = Field(ge=1, le=5)
-    title_array: list[Title] = Field(min_length=1, max_length=50)
+    title_array: list[Title] = Field(min_length=1, max_length=limits.MAX_TITLES)
 
 
 class ShotScript(ApiModel):
     """One storyboard shot: text description mode (ScriptText) or manual parsing mode."""
 
-    script_text: str | None = Field(None, min_length=1)
+    script_text: str | None = Field(None, min_length=1, max_length=limits.MAX_SHOT_TEXT_CHARS)
     speech_text: Narration | None = None
     duration: float | None = Field(
-        None, gt=0, description="Seconds; only for a shot without SpeechText"
+        None,
+        ge=limits.MIN_SHOT_SECONDS,
+        le=limits.MAX_SHOT_SECONDS,
+        description="Seconds; only for a shot without SpeechText",
     )
-    descriptions: list[str] | None = None
-    characters: list[str] | None = None
-    settings: list[str] | None = None
-    volume: float | None = Field(None, ge=0, description="Source sound volume for this shot")
+    descriptions: list[ShotItem] | None = Field(None, max_length=limits.MAX_SHOT_ITEMS)
+    characters: list[Name] | None = Field(None, max_length=limits.MAX_SHOT_CHARACTERS)
+    settings: list[ShotItem] | None = Field(None, max_length=limits.MAX_SHOT_ITEMS)
+    volume: float | None = Field(
+        None, ge=0, le=limits.MAX_VOLUME, description="Source sound volume for this shot"
+    )
 
 
 class ShotInfo(ApiModel):
-    shot_scripts: list[ShotScript]
+    shot_scripts: list[ShotScript] = Field(max_length=limits.MAX_SHOTS)
 
 
 class ImageInfo(ApiModel):
-    name: str = Field(min_length=1, max_length=128)
+    name: Name
     image_url: Reference | None = None
     image_id: Reference | None = None
 
 
 class FaceInfo(ApiModel):
-    image_info_list: list[ImageInfo] = Field(default_factory=list, max_length=200)
+    image_info_list: list[ImageInfo] = Field(default_factory=list, max_length=limits.MAX_FACES)
 
 
 class SceneInfo(ApiModel):
@@ -116,22 +127,24 @@ class SceneInfo(ApiModel):
     @classmethod
     def _movie_highlights(cls, value: str) -> str:
         if value != "MovieHighlights":
-            raise ValueError(f"scene {value!r} is not this scenario; use MovieHighlights")
+            raise ValueError(f"scene {shorten(value)!r} is not this scenario; use MovieHighlights")
         return value
 
 
 class InputConfig(ApiModel):
-    media_array: list[Reference] = Field(min_length=1)
-    title_array: list[Title] | None = Field(None, max_length=50)
-    sub_heading_array: list[SubHeading] | None = None
-    speech_text_array: list[Narration] | None = Field(None, max_length=50)
+    media_array: list[Reference] = Field(min_length=1, max_length=limits.MAX_MEDIA)
+    title_array: list[Title] | None = Field(None, max_length=limits.MAX_TITLES)
+    sub_heading_array: list[SubHeading] | None = Field(None, max_length=limits.MAX_SUB_HEADINGS)
+    speech_text_array: list[Narration] | None = Field(None, max_length=limits.MAX_SCRIPTS)
     scene_info: SceneInfo
     sticker: Sticker | None = Field(
         None, deprecated="the single Sticker is folded into StickerArray; use StickerArray"
     )
-    sticker_array: list[Sticker] | None = Field(None, max_length=50)
-    background_music_array: list[Reference] | None = Field(None, max_length=50)
-    background_image_array: list[Reference] | None = Field(None, max_length=50)
+    sticker_array: list[Sticker] | None = Field(None, max_length=limits.MAX_STICKERS)
+    background_music_array: list[Reference] | None = Field(None, max_length=limits.MAX_MUSIC)
+    background_image_array: list[Reference] | None = Field(
+        None, max_length=limits.MAX_BACKGROUND_IMAGES
+    )
 
     @model_validator(mode="after")
     def _fold_legacy_sticker(self) -> InputConfig:
@@ -165,8 +178,8 @@ class CaptionConfig(ApiModel):
     depends on the output's orientation (see `default_y`).
     """
 
-    x: float | None = Field(None, ge=0)
-    y: float | None = Field(None, ge=0)
+    x: Pixels | None = None
+    y: Pixels | None = None
     font: str | None = None
     font_size: int | None = Field(None, gt=0, le=1000)
     font_color: str | None = Field(None, pattern=r"^#[0-9A-Fa-f]{6}$")
@@ -175,12 +188,12 @@ class CaptionConfig(ApiModel):
     alignment: Alignment = "TopCenter"
     adapt_mode: Literal["AutoWrap", "AutoScale", "AutoWrapAtSpaces"] = "AutoWrap"
     size_request_type: Literal["Nominal", "RealDim"] = "Nominal"
-    spacing: int | None = None
-    text_width: float | None = Field(None, gt=0)
+    spacing: int | None = Field(None, ge=-limits.MAX_CAPTION_SPACING, le=limits.MAX_CAPTION_SPACING)
+    text_width: float | None = Field(None, gt=0, le=limits.MAX_PIXELS)
     angle: float | None = None
-    outline: int | None = Field(None, ge=0)
+    outline: int | None = Field(None, ge=0, le=limits.MAX_CAPTION_STROKE)
     outline_colour: str | None = Field(None, pattern=r"^#[0-9A-Fa-f]{6}$")
-    shadow: int | None = Field(None, ge=0)
+    shadow: int | None = Field(None, ge=0, le=limits.MAX_CAPTION_STROKE)
     back_colour: str | None = Field(None, pattern=r"^#[0-9A-Fa-f]{6}$")
     border_style: int | None = None
     effect_color_style: str | None = None
@@ -211,11 +224,13 @@ class SubHeadingStyle(CaptionConfig):
 
 
 class MediaConfig(ApiModel):
-    volume: float = Field(0, ge=0, le=10, description="Source sound; 0 mutes it (default)")
+    volume: float = Field(
+        0, ge=0, le=limits.MAX_VOLUME, description="Source sound; 0 mutes it (default)"
+    )
 
 
 class SpeechConfig(ApiModel):
-    volume: float = Field(1, ge=0, le=10)
+    volume: float = Field(1, ge=0, le=limits.MAX_VOLUME)
     speech_rate: int = Field(0, ge=-500, le=500)
     voice: str | None = None
     style: str | None = None
@@ -224,7 +239,7 @@ class SpeechConfig(ApiModel):
 
 
 class BackgroundMusicConfig(ApiModel):
-    volume: float = Field(0.2, ge=0, le=10)
+    volume: float = Field(0.2, ge=0, le=limits.MAX_VOLUME)
     style: str | None = None
 
 
@@ -236,14 +251,16 @@ class BackgroundImageConfig(ApiModel):
 class ProcessConfig(ApiModel):
     allow_vfx_effect: bool = False
     vfx_effect_probability: Fraction = 0.5
-    vfx_first_clip_effect_list: list[str] | None = None
-    vfx_not_first_clip_effect_list: list[str] | None = None
+    vfx_first_clip_effect_list: list[str] | None = Field(None, max_length=limits.MAX_EFFECT_NAMES)
+    vfx_not_first_clip_effect_list: list[str] | None = Field(
+        None, max_length=limits.MAX_EFFECT_NAMES
+    )
     allow_transition: bool = False
-    transition_duration: float = Field(0.5, gt=0)
-    transition_list: list[str] | None = None
+    transition_duration: float = Field(0.5, gt=0, le=limits.MAX_TRANSITION_SECONDS)
+    transition_list: list[str] | None = Field(None, max_length=limits.MAX_EFFECT_NAMES)
     use_uniform_transition: bool = True
     allow_filter: bool = False
-    filter_list: list[str] | None = None
+    filter_list: list[str] | None = Field(None, max_length=limits.MAX_EFFECT_NAMES)
     allow_duplicate_match: bool = False
     enable_clip_detection: bool = True
     # The table says false, the seed's "defaults" example shows true: the table is the default.
@@ -310,7 +327,7 @@ class OutputConfig(ApiModel):
     )
     file_name: str | None = Field(None, description="VOD file name containing {index}")
     generate_preview_only: bool = False
-    count: int = Field(1, ge=1, le=100)
+    count: int = Field(1, ge=1, le=limits.MAX_OUTPUTS)
     width: int = Field(ge=128, le=4096)
     height: int = Field(ge=128, le=4096)
     video: VideoConfig | None = None

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from highlights.manifest.limits import MAX_PROBLEMS
+
 Loc = Sequence[str | int]
 
 
@@ -16,10 +18,20 @@ def json_path(loc: Loc) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         elif out:
-            out += f".{part}"
+            out += f".{shorten(str(part))}"
         else:
-            out = str(part)
+            out = shorten(str(part))
     return out or "$"
+
+
+def shorten(text: str, limit: int = 120) -> str:
+    """text, or its start and an ellipsis: user values in messages stay readable and bounded.
+    Unpaired surrogates are spelled as escapes, so that a report can always be encoded."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    if not text.isascii():
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 @dataclass(frozen=True)
@@ -48,19 +60,47 @@ class Problem:
 
 @dataclass
 class Findings:
-    """Collects problems while a manifest is checked; errors and warnings kept apart."""
+    """Collects problems while a manifest is checked; errors and warnings kept apart, each once.
+
+    At most `limit` of each are kept (a hostile manifest can hold millions of mistakes): past it,
+    errors are only counted, in `unlisted`, at almost no cost, and warnings dropped.
+    """
 
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    limit: int = MAX_PROBLEMS
+    unlisted: int = 0
+    _seen: set[Problem] = field(default_factory=set, repr=False)
+
+    @property
+    def full(self) -> bool:
+        """No further error will be listed: work that only words one can be skipped."""
+        return len(self.errors) >= self.limit
 
     def error(self, loc: Loc | str, message: str, accepted: str | None = None, **pos: Any) -> None:
+        if self.full:
+            self.unlisted += 1
+            return
         path = loc if isinstance(loc, str) else json_path(loc)
-        problem = Problem(path, message, accepted, "error", **pos)
-        if problem not in self.errors:
-            self.errors.append(problem)
+        self._add(self.errors, Problem(path, message, accepted, "error", **pos))
 
     def warn(self, loc: Loc | str, message: str, accepted: str | None = None) -> None:
+        if len(self.warnings) >= self.limit:
+            return
         path = loc if isinstance(loc, str) else json_path(loc)
-        problem = Problem(path, message, accepted, "warning")
-        if problem not in self.warnings:
-            self.warnings.append(problem)
+        self._add(self.warnings, Problem(path, message, accepted, "warning"))
+
+    def _add(self, problems: list[Problem], problem: Problem) -> None:
+        if problem not in self._seen:
+            self._seen.add(problem)
+            problems.append(problem)
+
+    def close(self) -> None:
+        """Add one error that counts the errors left unlisted, if any."""
+        if self.unlisted:
+            count, self.unlisted = self.unlisted, 0
+            self.errors.append(
+                Problem(
+                    "$", f"{count} more error(s) found, not listed; correct the ones above first"
+                )
+            )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from highlights.manifest.problems import shorten
 from highlights.manifest.vocabulary import REGIONS
 
 MEDIA_ID = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -14,6 +15,7 @@ OSS_URL = re.compile(
 )
 HTTP_URL = re.compile(r"^https?://[^\s/?#]+\.[^\s/?#]+(/[^\s]*)?$")
 _PLACEHOLDER = re.compile(r"\[your-[a-z0-9-]+\]|\*{3,}")
+PLACEHOLDER_START = r"\[your-|\*\*\*"  # what every placeholder starts with: a cheap first look
 
 PLACEHOLDER_MESSAGE = (
     "{value!r} holds the documentation placeholder {found!r}; replace it with a real value"
@@ -46,14 +48,14 @@ def check_media_reference(value: str, region: str | None) -> tuple[str | None, s
     placeholder = placeholder_in(value)
     if placeholder:
         return PLACEHOLDER_MESSAGE.format(
-            value=value, found=placeholder
+            value=shorten(value), found=placeholder
         ), "a media ID or an OSS URL"
     if MEDIA_ID.match(value):
         return None, None
     location = parse_oss_url(value)
     if location is None:
         return (
-            f"{value!r} is neither a media ID nor an OSS URL",
+            f"{shorten(value)!r} is neither a media ID nor an OSS URL",
             "a 32-character media ID, or http(s)://<bucket>.oss-<region>.aliyuncs.com/<key>",
         )
     return check_region(location.region, region)

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Iterator
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, NamedTuple
+from urllib.parse import unquote, urlsplit
 
-from highlights.manifest.problems import Findings, Loc, json_path
+from highlights.manifest import limits
+from highlights.manifest.problems import Findings, Loc, json_path, shorten
 from highlights.manifest.references import (
     MEDIA_ID,
     PLACEHOLDER_MESSAGE,
+    PLACEHOLDER_START,
     check_media_reference,
     check_region,
     parse_oss_url,
     placeholder_in,
 )
 from highlights.manifest.vocabulary import EFFECTS, FILTERS, REGIONS, TRANSITIONS, suggest
+from highlights.storage.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, output_key_problem
 
 USER_DATA_LIMIT = 512
 # What the pipeline adds to UserData: ICE's notify address (SetEventCallback allows 256 bytes of URL)
@@ -33,14 +37,19 @@ JOB_ID_BUDGET = 80
 
 
 def check(
-    doc: dict[str, Any], findings: Findings, *, region: str | None, notify_url: str | None
+    doc: dict[str, Any],
+    findings: Findings,
+    *,
+    region: str | None,
+    notify_url: str | None,
+    reserved_prefixes: tuple[str, ...] = (),
 ) -> None:
     if region is not None and region not in REGIONS:
         findings.error(
             "$", f"region {region!r} does not offer movie highlights", ", ".join(REGIONS)
         )
         region = None
-    _placeholders(doc, (), findings)
+    _strings(doc, (), findings, _PLAIN)
     inputs = _obj(doc.get("InputConfig"))
     scene = _obj(inputs.get("SceneInfo"))
     _mode(inputs, scene, findings)
@@ -49,7 +58,7 @@ def check(
     _sub_headings(inputs, findings)
     _vocabularies(_obj(_obj(doc.get("EditingConfig")).get("ProcessConfig")), findings)
     _media(doc, findings, region)
-    _output(_obj(doc.get("OutputConfig")), findings, region)
+    _output(_obj(doc.get("OutputConfig")), findings, region, reserved_prefixes)
     _user_data(doc.get("UserData"), findings, notify_url)
 
 
@@ -61,21 +70,78 @@ def _items(value: Any) -> Iterator[tuple[int, Any]]:
     return enumerate(value) if isinstance(value, list) else iter(())
 
 
-def _placeholders(value: Any, loc: Loc, findings: Findings) -> None:
-    if isinstance(value, str):
-        found = placeholder_in(value)
-        if found:
-            findings.error(loc, PLACEHOLDER_MESSAGE.format(value=_short(value), found=found))
-    elif isinstance(value, dict):
+class _TextRule(NamedTuple):
+    """Which control characters a string may not hold, and what to say about it."""
+
+    refused: re.Pattern[str] | None
+    accepted: str
+    suspect: re.Pattern[str]  # one search that finds all `_string` reports (and a little more)
+
+
+def _text_rule(refused: str | None, accepted: str) -> _TextRule:
+    suspect = "|".join(p for p in (PLACEHOLDER_START, refused) if p)
+    return _TextRule(re.compile(refused) if refused else None, accepted, re.compile(suspect))
+
+
+_PLAIN = _text_rule(
+    limits.CONTROL_CHARACTERS, "text without control characters (U+0000-001F, 007F-009F)"
+)
+_TITLE = _text_rule(limits.TITLE_CONTROL_CHARACTERS, "printable text; \\n for a line break")
+_SCRIPT = _text_rule(
+    limits.SCRIPT_CONTROL_CHARACTERS, "printable text; \\n, \\r and \\t as whitespace"
+)
+_FREE = _text_rule(None, "")  # passed on as JSON, never drawn or spoken
+# The text of these keys (strings, or lists of strings) is drawn or spoken.
+_TEXT_RULES = {
+    "TitleArray": _TITLE,
+    "SpeechTextArray": _SCRIPT,
+    "SpeechText": _SCRIPT,
+    "ScriptText": _SCRIPT,
+    "Descriptions": _SCRIPT,
+    "Settings": _SCRIPT,
+}
+_FREE_FORM = ("UserData", "TemplateConfig")
+
+
+def _strings(value: Any, loc: Loc, findings: Findings, rule: _TextRule) -> None:
+    """Placeholders anywhere, and control characters where the text is used."""
+    if isinstance(value, dict):
         for key, item in value.items():
-            _placeholders(item, (*loc, key), findings)
+            if rule is _FREE or (not loc and key in _FREE_FORM):
+                inner = _FREE
+            else:
+                inner = _TEXT_RULES.get(key, rule) if isinstance(key, str) else rule
+            if isinstance(item, str):
+                if inner.suspect.search(item):
+                    _string(item, (*loc, key), findings, inner)
+            elif isinstance(item, dict | list):
+                _strings(item, (*loc, key), findings, inner)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            _placeholders(item, (*loc, i), findings)
+            if isinstance(item, str):
+                if rule.suspect.search(item):
+                    _string(item, (*loc, i), findings, rule)
+            elif isinstance(item, dict | list):
+                _strings(item, (*loc, i), findings, rule)
+    elif isinstance(value, str) and rule.suspect.search(value):
+        _string(value, loc, findings, rule)
+
+
+def _string(value: str, loc: Loc, findings: Findings, rule: _TextRule) -> None:
+    found = placeholder_in(value)
+    if found:
+        findings.error(loc, PLACEHOLDER_MESSAGE.format(value=_short(value), found=found))
+    control = rule.refused.search(value) if rule.refused else None
+    if control:
+        findings.error(
+            loc,
+            f"control character U+{ord(control.group()):04X} at character {control.start()}",
+            rule.accepted,
+        )
 
 
 def _short(value: str) -> str:
-    return value if len(value) <= 80 else value[:77] + "..."
+    return shorten(value, 80)
 
 
 SPEECH = ("InputConfig", "SpeechTextArray")
@@ -131,8 +197,40 @@ def _shots(scene: dict[str, Any], findings: Findings) -> None:
             findings.error(
                 (*loc, "Duration"),
                 "a shot without SpeechText needs a Duration in seconds",
-                "a number > 0",
+                f"{limits.MIN_SHOT_SECONDS:g} to {limits.MAX_SHOT_SECONDS:g}",
             )
+    _storyboard_totals(scene, findings)
+
+
+def _storyboard_totals(scene: dict[str, Any], findings: Findings) -> None:
+    """What one output of the storyboard adds up to: silent seconds, and characters spoken."""
+    seconds = 0.0
+    characters = 0
+    for _, shot in _items(_obj(scene.get("ShotInfo")).get("ShotScripts")):
+        shot = _obj(shot)
+        duration, speech = shot.get("Duration"), shot.get("SpeechText")
+        if (
+            isinstance(duration, int | float)
+            and not isinstance(duration, bool)
+            and limits.MIN_SHOT_SECONDS <= duration <= limits.MAX_SHOT_SECONDS
+        ):
+            seconds += duration
+        if isinstance(speech, str):
+            characters += len(speech)
+    if seconds > limits.MAX_SILENT_SECONDS:
+        findings.error(
+            SHOTS,
+            f"the shots' Durations add up to {seconds:g} s; one output may hold at most "
+            f"{limits.MAX_SILENT_SECONDS:g} s of them",
+            f"Durations adding up to at most {limits.MAX_SILENT_SECONDS:g} s",
+        )
+    if characters > limits.MAX_STORYBOARD_SPEECH_CHARS:
+        findings.error(
+            SHOTS,
+            f"the shots' SpeechText adds up to {characters} characters; one output may speak at "
+            f"most {limits.MAX_STORYBOARD_SPEECH_CHARS}",
+            f"SpeechText adding up to at most {limits.MAX_STORYBOARD_SPEECH_CHARS} characters",
+        )
 
 
 FACES = ("InputConfig", "SceneInfo", "FaceInfo", "ImageInfoList")
@@ -148,7 +246,7 @@ def _faces(scene: dict[str, Any], findings: Findings) -> None:
             if name in names:
                 findings.error(
                     (*FACES, i, "Name"),
-                    f"name {name!r} is already used by ImageInfoList[{names[name]}]",
+                    f"name {shorten(name)!r} is already used by ImageInfoList[{names[name]}]",
                 )
             names.setdefault(name, i)
         has_url, has_id = info.get("ImageURL") is not None, info.get("ImageId") is not None
@@ -166,7 +264,7 @@ def _faces(scene: dict[str, Any], findings: Findings) -> None:
             if isinstance(character, str) and character not in names:
                 findings.error(
                     (*SHOTS, i, "Characters", j),
-                    f"{character!r} is not a name in FaceInfo.ImageInfoList",
+                    f"{shorten(character)!r} is not a name in FaceInfo.ImageInfoList",
                     accepted,
                 )
 
@@ -194,7 +292,7 @@ def _vocabularies(process: dict[str, Any], findings: Findings) -> None:
         for i, name in _items(process.get(field)):
             if isinstance(name, str) and name not in names:
                 hint = suggest(name, names)
-                message = f"unknown {label} {name!r}" + (
+                message = f"unknown {label} {shorten(name)!r}" + (
                     f"; did you mean {hint!r}?" if hint else ""
                 )
                 findings.error((*PROCESS, field, i), message, f"a {label} of the ICE library")
@@ -202,7 +300,7 @@ def _vocabularies(process: dict[str, Any], findings: Findings) -> None:
         for i, name in _items(process.get(field)):
             if isinstance(name, str) and name not in EFFECTS:
                 hint = suggest(name, EFFECTS)
-                message = f"effect {name!r} is not in the basic effect group" + (
+                message = f"effect {shorten(name)!r} is not in the basic effect group" + (
                     f"; did you mean {hint!r}?" if hint else "; ICE may still know it"
                 )
                 findings.warn((*PROCESS, field, i), message)
@@ -259,7 +357,9 @@ def _media(doc: dict[str, Any], findings: Findings, region: str | None) -> None:
 
 def _media_id(value: str, loc: Loc, findings: Findings) -> None:
     if not placeholder_in(value) and not MEDIA_ID.match(value):
-        findings.error(loc, f"{value!r} is not a media ID", "a 32-character hexadecimal media ID")
+        findings.error(
+            loc, f"{shorten(value)!r} is not a media ID", "a 32-character hexadecimal media ID"
+        )
 
 
 def _public_url(value: str, loc: Loc, findings: Findings) -> None:
@@ -268,7 +368,9 @@ def _public_url(value: str, loc: Loc, findings: Findings) -> None:
     parts = urlsplit(value)
     host = parts.hostname or ""
     if parts.scheme not in ("http", "https") or "." not in host:
-        findings.error(loc, f"{value!r} is not a public http(s) URL", "http(s)://<host>/<path>")
+        findings.error(
+            loc, f"{shorten(value)!r} is not a public http(s) URL", "http(s)://<host>/<path>"
+        )
         return
     try:
         private = not ipaddress.ip_address(host).is_global
@@ -283,9 +385,13 @@ def _public_url(value: str, loc: Loc, findings: Findings) -> None:
 OUTPUT = ("OutputConfig",)
 
 
-def _output(output: dict[str, Any], findings: Findings, region: str | None) -> None:
+def _output(
+    output: dict[str, Any], findings: Findings, region: str | None, reserved: tuple[str, ...]
+) -> None:
     if not output or output.get("GeneratePreviewOnly") is True:
         return
+    count = output.get("Count")
+    last = count if isinstance(count, int) and 1 <= count <= limits.MAX_OUTPUTS else 1
     media_url = output.get("MediaURL")
     vod = [k for k in ("StorageLocation", "FileName") if output.get(k) is not None]
     destination = "MediaURL (OSS), or StorageLocation + FileName (VOD)"
@@ -308,22 +414,47 @@ def _output(output: dict[str, Any], findings: Findings, region: str | None) -> N
                 "outputs cannot go to an acceleration or CDN domain",
                 "http(s)://<bucket>.oss-<region>.aliyuncs.com/<key>",
             )
+        if location is not None:
+            _output_key(location.key, (*OUTPUT, "MediaURL"), last, reserved, findings)
     file_name = output.get("FileName")
     if isinstance(file_name, str) and "{index}" not in file_name:
         findings.error((*OUTPUT, "FileName"), "must contain {index}", "e.g. name_{index}.mp4")
+    if isinstance(file_name, str) and file_name and not placeholder_in(file_name):
+        # The local engine writes the VOD form to this key of its folder.
+        _output_key(file_name, (*OUTPUT, "FileName"), last, reserved, findings)
     storage = output.get("StorageLocation")
     if isinstance(storage, str) and not placeholder_in(storage):
         location = parse_oss_url(f"https://{storage}/x")
         if location is None:
             findings.error(
                 (*OUTPUT, "StorageLocation"),
-                f"{storage!r} is not a VOD storage address",
+                f"{shorten(storage)!r} is not a VOD storage address",
                 "<bucket>.oss-<region>.aliyuncs.com",
             )
         else:
             message, accepted = check_region(location.region, region)
             if message:
                 findings.error((*OUTPUT, "StorageLocation"), message, accepted)
+
+
+def _output_key(
+    template: str, loc: Loc, last: int, reserved: tuple[str, ...], findings: Findings
+) -> None:
+    """Every output's key (`{index}` is 1 to Count; the last is the longest) must be one every
+    store takes and the pipeline may write, as written and as OSS reads it (percent-decoded)."""
+    key = template.replace("{index}", str(last))
+    for candidate, how in ((key, ""), (unquote(key), "percent-decoded, ")):
+        problem = output_key_problem(candidate, reserved)
+        if problem:
+            outside = [p for p in reserved if p]
+            findings.error(
+                loc,
+                f"the output cannot be written there: {how}{problem}",
+                f"a key of '/'-separated names (no empty, '.' or '..' name, each at most "
+                f"{MAX_SEGMENT_BYTES} bytes, {MAX_KEY_BYTES} in all), without control characters"
+                + (f", outside {', '.join(outside)}" if outside else ""),
+            )
+            return
 
 
 def _user_data(user_data: Any, findings: Findings, notify_url: str | None) -> None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import re
 import secrets
 import stat
 import threading
@@ -22,18 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from highlights.ports import AlreadyExists, NotFound, StoredObject, UnsafeKey
-from highlights.storage.keys import check_key
+from highlights.storage.keys import check_folder_key, is_temp_name
 
-MAX_SEGMENT_BYTES = 255  # NAME_MAX on common filesystems
-_TEMP_NAME = re.compile(r"^\..*\.tmp-[0-9a-f]{16}$", re.DOTALL)
 _CHUNK = 1 << 20
 _ETAG_CACHE_SIZE = 4096
 _PUT_ATTEMPTS = 5
-
-
-def is_temp_name(name: str) -> bool:
-    """True for the name of an in-progress write's temp file (never listed, never a key)."""
-    return bool(_TEMP_NAME.match(name))
 
 
 def _temp_name(name: str) -> str:
@@ -43,18 +35,7 @@ def _temp_name(name: str) -> str:
 
 def split_key(key: str) -> list[str]:
     """The key's segments, or UnsafeKey if it is not a plain relative `/`-separated key."""
-    check_key(key)
-    if "\\" in key:
-        raise UnsafeKey(f"key contains a backslash: {key!r}")
-    parts = key.split("/")
-    for part in parts:
-        if part in ("", ".", ".."):
-            raise UnsafeKey(f"key has an empty, '.' or '..' segment: {key!r}")
-        if len(part.encode("utf-8")) > MAX_SEGMENT_BYTES:
-            raise UnsafeKey(f"key segment longer than {MAX_SEGMENT_BYTES} bytes: {key!r}")
-        if is_temp_name(part):
-            raise UnsafeKey(f"key segment looks like a temp file: {key!r}")
-    return parts
+    return check_folder_key(key)
 
 
 def _md5_etag(fd: int) -> str:

@@ -348,3 +348,50 @@ def test_the_callback_initializer_builds_the_pipeline(env: Any) -> None:
     app.reset()
     initializer(Context())
     assert "pipeline" in app._cache
+
+
+@pytest.mark.parametrize(
+    ("raw", "path"),
+    [
+        (b'{"InputConfig": ' + b"[" * 5000 + b"]" * 5000 + b"}", "$"),
+        (b'{"OutputConfig": {"Count": 1' + b"0" * 5000 + b"}}", "OutputConfig.Count"),
+        (
+            json.dumps(
+                {
+                    **MANIFEST,
+                    "OutputConfig": {
+                        **MANIFEST["OutputConfig"],
+                        "MediaURL": "https://films.oss-cn-shanghai.aliyuncs.com/.highlights/jobs/h_{index}.mp4",
+                    },
+                }
+            ).encode(),
+            "OutputConfig.MediaURL",
+        ),
+        (
+            json.dumps(
+                {
+                    **MANIFEST,
+                    "OutputConfig": {
+                        **MANIFEST["OutputConfig"],
+                        "MediaURL": "https://films.oss-cn-shanghai.aliyuncs.com/out//../h_{index}.mp4",
+                    },
+                }
+            ).encode(),
+            "OutputConfig.MediaURL",
+        ),
+    ],
+    ids=["deep-nesting", "5000-digits", "output-over-job-records", "output-dot-dot"],
+)
+def test_poison_manifests_end_rejected_at_once_with_their_report(
+    pipeline: Pipeline, raw: bytes, path: str
+) -> None:
+    stored = pipeline.store.put("manifests/poison.json", raw)
+    answer = submit_handler(oss_event("films", ("manifests/poison.json", stored.etag)), Context())
+    [accepted] = answer["accepted"]
+    assert accepted["state"] == "REJECTED"
+    report = json.loads(
+        pipeline.store.get(".highlights/rejected/manifests/poison.json.errors.json")
+    )
+    assert any(e["path"].startswith(path) for e in report["errors"]), report["errors"]
+    assert list(pipeline.store.list(pipeline.layout.inflight_prefix)) == []
+    assert pipeline.producer.submit_calls == 0  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ import pytest
 
 from highlights.cli import main
 
-from .conftest import dumps
+from .conftest import BUCKET_URL, dumps
 
 
 def write(tmp_path: Path, name: str, doc: Any) -> Path:
@@ -83,3 +83,44 @@ def test_bad_region_setting_names_the_variable(
 def test_bad_region_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--region", "mars-1", str(tmp_path / "x.json")]) == 2
     assert "cn-shanghai" in capsys.readouterr().err
+
+
+def test_the_size_cap_setting_is_applied_without_reading_the_whole_file(
+    tmp_path: Path,
+    narration: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    small = write(tmp_path, "ok.json", narration)
+    monkeypatch.setenv("HIGHLIGHTS_MAX_MANIFEST_BYTES", "1K")
+    assert main(["validate", "--region", "cn-shanghai", str(small)]) == 0
+    capsys.readouterr()
+    huge = tmp_path / "huge.json"
+    with huge.open("wb") as f:
+        f.truncate(50 << 30)  # sparse: 50 GiB that nobody reads
+    assert main(["validate", "--json", "--region", "cn-shanghai", str(huge)]) == 1
+    [error] = json.loads(capsys.readouterr().out)["files"][str(huge)]["errors"]
+    assert error["path"] == "$"
+    assert f"{50 << 30:,} bytes" in error["message"] and "1,024" in error["message"]
+
+
+def test_a_bad_size_cap_setting_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HIGHLIGHTS_MAX_MANIFEST_BYTES", "huge")
+    assert main(["validate", "--region", "cn-shanghai", str(tmp_path / "x.json")]) == 2
+    assert "HIGHLIGHTS_MAX_MANIFEST_BYTES" in capsys.readouterr().err
+
+
+def test_outputs_under_the_pipelines_prefixes_are_refused(
+    tmp_path: Path,
+    narration: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    narration["OutputConfig"]["MediaURL"] = f"{BUCKET_URL}/.highlights/jobs/x_{{index}}.mp4"
+    path = write(tmp_path, "state.json", narration)
+    assert main(["validate", "--region", "cn-shanghai", str(path)]) == 1
+    assert "OutputConfig.MediaURL" in capsys.readouterr().out
+    monkeypatch.setenv("HIGHLIGHTS_STATE_PREFIX", "state/")
+    assert main(["validate", "--region", "cn-shanghai", str(path)]) == 0

@@ -63,3 +63,29 @@ def test_duplicate_keys_are_errors_at_their_path() -> None:
     paths = sorted(p.path for p in findings.errors)
     assert paths == ["A.B[0].Y", "C"]
     assert "more than once" in findings.errors[0].message
+
+
+def test_stripping_keeps_every_position() -> None:
+    text = '{"a": "x\\"/*y", /* c\n c */ "b": [1, // two\n 2], "c": "//"} // end'
+    clean = jsonc.strip_comments(text)
+    assert len(clean) == len(text)
+    assert [i for i, c in enumerate(clean) if c == "\n"] == [
+        i for i, c in enumerate(text) if c == "\n"
+    ]
+    assert load(text)[0] == {"a": 'x"/*y', "b": [1, 2], "c": "//"}
+
+
+def test_errors_after_comments_keep_their_position() -> None:
+    with pytest.raises(jsonc.JsonSyntaxError) as info:
+        load('/* x */ {"a": "b\n// not reached"}')
+    assert (info.value.line, info.value.column) == (1, 17)  # the raw line break
+    with pytest.raises(jsonc.JsonSyntaxError) as info:
+        load('// c\n{"a": 1 / 2}')
+    assert (info.value.line, info.value.column) == (2, 8)  # just after the 1
+
+
+def test_too_deep_is_its_own_error_with_a_position() -> None:
+    with pytest.raises(jsonc.TooDeep) as info:
+        load("// deep\n" + '{"a": "[[[", "b": ' + "[" * 10_000 + "]" * 10_000 + "}")
+    assert (info.value.line, info.value.column) == (2, 19 + jsonc.MAX_DEPTH - 1)
+    assert not isinstance(info.value, jsonc.JsonSyntaxError)
