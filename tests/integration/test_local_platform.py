@@ -150,3 +150,73 @@ def test_serve_picks_up_a_dropped_manifest(tmp_path: Path, callbacks: list[int])
         stop.set()
         thread.join(10)
     assert "dropped.json: job" in out.getvalue()
+
+
+def versioned_render(
+    job_id: str,
+    request: SubmitRequest,
+    store: LocalStore,
+    work: Path,
+    progress: Any,
+    *,
+    cancel: threading.Event,
+    **_: Any,
+) -> RenderOutcome:
+    """Takes a moment (or until cancelled), then writes the version it rendered."""
+    progress(0.2, "rendering")
+    if cancel.wait(0.6):
+        return RenderOutcome(outputs=[], error_code="Cancelled", error_message="cancelled")
+    version = request.user_data["v"]
+    store.put("out/h_1.mp4", f"version {version}".encode())
+    return RenderOutcome(
+        outputs=[
+            OutputResult(1, True, key="out/h_1.mp4", media_url=f"{URL}/out/h_1.mp4", duration=2.0)
+        ]
+    )
+
+
+def test_rewriting_a_manifest_five_times_the_newest_version_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(engine, "_default_renderer", lambda: versioned_render)
+    bucket = tmp_path / "bucket"
+    stop = threading.Event()
+    out = io.StringIO()
+    thread = threading.Thread(
+        target=commands.serve,
+        args=(bucket,),
+        kwargs={"port": 0, "interval": 0.05, "reconcile_every": 0.3, "out": out, "stop": stop},
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 20
+        while not (bucket / "manifests").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        for version in range(1, 6):
+            (bucket / "manifests" / "k1.json").write_text(
+                json.dumps({**MANIFEST, "UserData": {"v": version}})
+            )
+            time.sleep(0.25)
+        result = bucket / "out" / "k1.result.json"
+        while time.monotonic() < deadline + 40:
+            jobs = [
+                json.loads(p.read_text()) for p in (bucket / ".highlights" / "jobs").glob("*.json")
+            ]
+            if len(jobs) == 5 and all(
+                j["state"] not in ("RECEIVED", "SUBMITTED", "PROCESSING") for j in jobs
+            ):
+                break
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        thread.join(20)
+    states = sorted(j["state"] for j in jobs)
+    assert states.count("SUCCEEDED") == 1, (states, out.getvalue())
+    assert set(states) <= {"SUCCEEDED", "SUPERSEDED", "REJECTED"}
+    [newest] = [j for j in jobs if j["state"] == "SUCCEEDED"]
+    request = json.loads(
+        (bucket / ".highlights" / "requests" / f"{newest['job_id']}.json").read_text()
+    )
+    assert request["user_data"]["v"] == 5
+    assert (bucket / "out" / "h_1.mp4").read_bytes() == b"version 5"
+    assert json.loads(result.read_text())["job"]["id"] == newest["job_id"]
