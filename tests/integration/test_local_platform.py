@@ -202,8 +202,11 @@ def test_rewriting_a_manifest_five_times_the_newest_version_wins(
             jobs = [
                 json.loads(p.read_text()) for p in (bucket / ".highlights" / "jobs").glob("*.json")
             ]
-            if len(jobs) == 5 and all(
-                j["state"] not in ("RECEIVED", "SUBMITTED", "PROCESSING") for j in jobs
+            # serve polls the folder: two quick rewrites may reach it as one version
+            if (
+                result.exists()
+                and jobs
+                and all(j["state"] not in ("RECEIVED", "SUBMITTED", "PROCESSING") for j in jobs)
             ):
                 break
             time.sleep(0.2)
@@ -211,6 +214,7 @@ def test_rewriting_a_manifest_five_times_the_newest_version_wins(
         stop.set()
         thread.join(20)
     states = sorted(j["state"] for j in jobs)
+    assert len(jobs) >= 2, "at least two versions were seen"
     assert states.count("SUCCEEDED") == 1, (states, out.getvalue())
     assert set(states) <= {"SUCCEEDED", "SUPERSEDED", "REJECTED"}
     [newest] = [j for j in jobs if j["state"] == "SUCCEEDED"]
