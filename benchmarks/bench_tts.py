@@ -38,7 +38,7 @@ for entry in (ROOT / "shared", ROOT):
 
 from highlights.render import voices  # noqa: E402
 from highlights.render.cores import usable_cores  # noqa: E402
-from highlights.render.ffmpeg import run_ffmpeg  # noqa: E402
+from highlights.render.ffmpeg import input_args, run_ffmpeg  # noqa: E402
 from highlights.render.speech import synthesize  # noqa: E402
 
 SENTENCES = [
@@ -94,7 +94,7 @@ class Recogniser:
     def transcribe(self, wav: Path, workdir: Path) -> str:
         raw = workdir / f"{wav.stem}.s16le"
         run_ffmpeg(
-            ["-i", str(wav), "-ac", "1", "-ar", str(self.RATE), "-f", "s16le", str(raw)],
+            [*input_args(wav, "wav"), "-ac", "1", "-ar", str(self.RATE), "-f", "s16le", str(raw)],
             what="resample for the recogniser",
         )
         self.decoder.start_utt()

@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Literal
 
 from highlights.render import cache
+from highlights.render.ffmpeg import check_cancelled, scratch_folder
 from highlights.render.sentences import is_cjk, split_sentences
 from highlights.render.ssml import Break, parse_ssml, strip_ssml
 from highlights.render.voices import (
@@ -327,12 +328,13 @@ def synthesize(
     speed = speech_rate_to_speed(rate)
     cache_path = Path(cache_dir) if cache_dir is not None else None
     spoken: list[Spoken] = []
-    with tempfile.TemporaryDirectory(prefix="speech-") as tmp:
+    with scratch_folder("speech-") as tmp:
         parts: list[Path | float] = []
         for k, piece in enumerate(pieces):
             if isinstance(piece, Break):
                 parts.append(piece.seconds)
                 continue
+            check_cancelled("speech")  # Piper speaks in this process: no tool to kill
             lang = choose_language(piece, language)
             speaker = _choose(lang, voice, chosen, notes)
             part = Path(tmp) / f"part{k}.wav"

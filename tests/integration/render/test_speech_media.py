@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from highlights.render import speech, voices
+from highlights.render.ffmpeg import RenderCancelled, tool_scope
 from highlights.render.probe import probe
 from highlights.render.speech import synthesize
 from highlights.render.wav import wav_format
@@ -267,6 +268,30 @@ def test_the_piper_model_loads_once_for_threads_speaking_at_once(
     assert all(
         clips[k].voice == f"piper:{PIPER_VOICE}" and clips[k].duration > 0.5 for k in range(3)
     )
+
+
+def test_a_cancelled_job_stops_between_sentences_and_leaves_no_scratch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cancel = threading.Event()
+    spoken: list[str] = []
+    real_speak = speech.piper_speak
+
+    def speak_then_cancel(model: voices.PiperModel, text: str, out: Path, speed: float) -> None:
+        real_speak(model, text, out, speed)
+        spoken.append(text)
+        cancel.set()  # as a newer manifest version would, while the narration is being spoken
+
+    monkeypatch.setattr(speech, "piper_speak", speak_then_cancel)
+    scratch = tmp_path / "work"
+    with (
+        tool_scope(cancel=cancel, scratch=scratch),
+        pytest.raises(RenderCancelled, match="speech: cancelled"),
+    ):
+        synthesize(f"{ENGLISH} Nobody leaves this island alive. {ENGLISH}", tmp_path / "c.wav")
+    assert spoken == [ENGLISH]
+    assert not (tmp_path / "c.wav").exists()
+    assert list(scratch.iterdir()) == []
 
 
 def test_nothing_to_say_is_an_error(tmp_path: Path) -> None:
