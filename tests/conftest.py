@@ -2,8 +2,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from highlights.demo_media import Film
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +21,14 @@ def _isolated_environment() -> Iterator[None]:
     from highlights.fc import app
 
     app.reset()
+
+
+@pytest.fixture(scope="session")
+def dialogue_film(tmp_path_factory: pytest.TempPathFactory) -> Film:
+    """The film the media suites share (``tests.media.DIALOGUE_SCENES``), made once."""
+    from highlights.render.ffmpeg import have_ffmpeg
+    from tests.media import make_dialogue_film
+
+    if not have_ffmpeg():
+        pytest.skip("ffmpeg/ffprobe not installed (apt-get install ffmpeg)")
+    return make_dialogue_film(tmp_path_factory.mktemp("dialogue-film") / "film.mp4")

@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from highlights.demo_media import SceneSpec, make_film, make_image
 from highlights.render.ffmpeg import run_ffmpeg
-from highlights.render.synth import SceneSpec, make_film, make_image
 
 BUCKET_URL = "https://demo-bucket.oss-cn-shanghai.aliyuncs.com"
 FILM_KEY = "media/night-train.mp4"

@@ -30,7 +30,8 @@ MANIFEST = {
 WRAPPER = """
 import sys
 from highlights.producers import local as engine
-from highlights.render.ffmpeg import ffmpeg_path, run_tool
+from highlights.render.ffmpeg import ffmpeg_path
+from highlights.render.process import run_tool
 
 def long_render(job_id, request, store, work, progress, *, cancel, **_):
     progress(0.1, "rendering")

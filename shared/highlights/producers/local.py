@@ -24,10 +24,9 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from highlights.ports import (
     AlreadyExists,
@@ -37,7 +36,13 @@ from highlights.ports import (
     SubJob,
     SubmitRequest,
 )
+from highlights.render.contract import OutputResult, Renderer, RenderOutcome
+from highlights.render.keys import EngineKeys
+from highlights.render.tools import Tools
 from highlights.storage.local import LocalStore
+from highlights.storage.urls import folder_key_for_url
+
+__all__ = ["CANCELLED", "LocalProducer", "OutputResult", "RenderOutcome", "Renderer"]
 
 log = logging.getLogger(__name__)
 
@@ -47,51 +52,11 @@ CALLBACK_TIMEOUT = 3.0  # ICE's own limit for an answer
 COMPLETE_EVENT = "BatchProduceMediaComplete"
 
 
-@dataclass(frozen=True)
-class OutputResult:
-    index: int
-    ok: bool
-    key: str | None = None  # store key of the video
-    media_url: str | None = None  # the address OutputConfig asked for, as ICE reports it
-    duration: float | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-
-
-@dataclass
-class RenderOutcome:
-    outputs: list[OutputResult]
-    timelines: list[dict[str, Any]] = field(default_factory=list)
-    error_code: str | None = None  # the whole job failed before any output
-    error_message: str | None = None
-
-
-Progress = Callable[[float, str], None]
-
-
 CANCELLED = "Cancelled"  # the error code of a job stopped by ``LocalProducer.cancel``
 
 
-class Renderer(Protocol):
-    """Renders one job into ``work`` (an empty folder, removed afterwards).
-
-    ``cancel`` is set when the job is cancelled: the renderer should then stop promptly (the
-    engine kills its tools and raises ``RenderCancelled``); whatever it returns or raises
-    after that, the job ends Failed with the code ``Cancelled``."""
-
-    def __call__(
-        self,
-        job_id: str,
-        request: SubmitRequest,
-        store: LocalStore,
-        work: Path,
-        progress: Progress,
-        *,
-        cancel: threading.Event,
-    ) -> RenderOutcome: ...
-
-
-def _default_renderer() -> Renderer:
+def _default_renderer() -> Callable[..., RenderOutcome]:
+    """The real renderer (imported when first needed: it brings the whole engine)."""
     from highlights.render.engine import render_job
 
     return render_job
@@ -113,12 +78,18 @@ class LocalProducer:
         state_prefix: str = ".highlights/",
         renderer: Renderer | None = None,
         region: str | None = None,
+        tools: Tools | None = None,
         clock: Callable[[], float] = time.time,
         post: Callable[[str, bytes, dict[str, str]], int] | None = None,
     ) -> None:
+        """``tools`` are what the renders run (the settings' ``Tools``; None: what PATH offers);
+        everything the engine keeps goes under ``state_prefix``; ``region`` is the one whose
+        OSS URLs name files of ``store``. ``renderer`` replaces the real one (tests)."""
         self.store = store
         self.region = region
-        self._prefix = f"{state_prefix}engine/"
+        self.keys = EngineKeys(state_prefix)
+        self.tools = tools or Tools.on_path()
+        self._prefix = self.keys.engine
         self._renderer = renderer
         self._clock = clock
         self._post = post or _http_post
@@ -297,7 +268,7 @@ class LocalProducer:
         self._notify(state)
 
     def _work_folder(self, job_id: str) -> Path:
-        return self.store.path_for(f"{self._prefix}work/{job_id}")
+        return self.store.path_for(self.keys.work(job_id))
 
     def _sweep_work(self) -> None:
         """Remove the work folders of jobs that ended or are unknown (not of running ones)."""
@@ -341,7 +312,12 @@ class LocalProducer:
         work = self._work_folder(job_id)
         shutil.rmtree(work, ignore_errors=True)  # what a killed render of this job left
         work.mkdir(parents=True, exist_ok=True)
-        renderer = self._renderer or functools.partial(_default_renderer(), region=self.region)
+        renderer = self._renderer or functools.partial(
+            _default_renderer(),
+            key_for_url=folder_key_for_url(self.region),
+            tools=self.tools,
+            keys=self.keys,
+        )
         try:
             outcome = renderer(job_id, request, self.store, work, progress, cancel=cancel)
         finally:

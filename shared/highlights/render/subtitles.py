@@ -24,7 +24,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from highlights.render.ffmpeg import RenderError, input_args, run_ffmpeg
+from highlights.render.errors import RenderError
+from highlights.render.ffmpeg import input_args, run_ffmpeg
 from highlights.render.probe import MediaInfo, SubtitleStream, probe
 from highlights.render.sentences import is_cjk
 
