@@ -26,8 +26,7 @@ def _isolated_environment() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def dialogue_film(tmp_path_factory: pytest.TempPathFactory) -> Film:
     """The film the media suites share (``tests.media.DIALOGUE_SCENES``), made once."""
-    from highlights.render.ffmpeg import have_ffmpeg
-    from tests.media import make_dialogue_film
+    from tests.media import have_ffmpeg, make_dialogue_film
 
     if not have_ffmpeg():
         pytest.skip("ffmpeg/ffprobe not installed (apt-get install ffmpeg)")

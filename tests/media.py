@@ -31,6 +31,7 @@ __all__ = [
     "Segment",
     "cjk_font",
     "copy_film",
+    "have_ffmpeg",
     "make_dialogue_film",
     "make_film",
     "make_image",
@@ -69,6 +70,12 @@ def copy_film(film: Film, path: Path, *, sidecar: bool = True) -> Film:
         srt = path.with_suffix(".srt")
         shutil.copyfile(film.srt, srt)
     return dataclasses.replace(film, path=path, srt=srt)
+
+
+def have_ffmpeg() -> bool:
+    """ffmpeg and ffprobe can be found (the media tests skip cleanly without them)."""
+    tools = test_tools()
+    return all(shutil.which(tool) for tool in (tools.ffmpeg, tools.ffprobe))
 
 
 def test_tools() -> Tools:

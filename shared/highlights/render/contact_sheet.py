@@ -55,17 +55,6 @@ MAX_CELLS = 120
 BATCH_ROWS = 3  # rows per ffmpeg: COLUMNS x BATCH_ROWS inputs at most
 
 
-def sheet_size(segments: int) -> tuple[int, int]:
-    """Pixel size of the sheet for that many segments."""
-    columns = max(1, min(COLUMNS, segments))
-    rows = max(1, math.ceil(segments / columns))
-    cell_h = CELL_HEIGHT + BAND_HEIGHT
-    return (
-        columns * CELL_WIDTH + (columns + 1) * PADDING,
-        rows * cell_h + (rows + 1) * PADDING,
-    )
-
-
 def sheet_key(output_key: str | None, index: int, folder: str) -> str:
     """Beside the video (``dir/name.contact.png``), or ``<folder>preview_<index>.contact.png``
     for a preview-only output (``folder`` is a store prefix ending with ``/``)."""

@@ -68,16 +68,6 @@ def filter_script_option() -> str:
     return "-filter_complex_script" if major is not None and major < 7 else "-/filter_complex"
 
 
-def have_ffmpeg() -> bool:
-    """True when both ffmpeg and ffprobe can be found (tests use it to skip cleanly)."""
-    try:
-        ffmpeg_path()
-        ffprobe_path()
-    except ToolError:
-        return False
-    return True
-
-
 def run_ffmpeg(
     args: Sequence[Arg], *, what: str = "ffmpeg", timeout: float | None = None
 ) -> subprocess.CompletedProcess[str]:

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from highlights.render.ffmpeg import have_ffmpeg
 from highlights.render.process import tool_scope
-from tests.media import Film, test_tools
+from tests.media import Film, have_ffmpeg, test_tools
 
 NEEDS_FFMPEG = pytest.mark.skipif(
     not have_ffmpeg(), reason="ffmpeg/ffprobe not installed (apt-get install ffmpeg)"

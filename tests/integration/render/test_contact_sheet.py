@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from highlights.manifest.models import Manifest
 from highlights.render import contact_sheet
 from highlights.render import process as process_module
 from highlights.render.contact_sheet import (
+    BAND_HEIGHT,
     CELL_HEIGHT,
     CELL_WIDTH,
     COLUMNS,
@@ -19,7 +21,6 @@ from highlights.render.contact_sheet import (
     TEXT_SIZE,
     render_contact_sheet,
     sheet_key,
-    sheet_size,
     shown_segments,
     wrap,
 )
@@ -36,6 +37,17 @@ from tests.media import Film, SceneSpec, make_film, make_image
 pytestmark = [pytest.mark.media, NEEDS_FFMPEG]
 
 LOOKS = ["amber", "teal", "violet"]
+
+
+def sheet_size(segments: int) -> tuple[int, int]:
+    """Pixel size of the sheet for that many segments: the layout the module docstring gives."""
+    columns = max(1, min(COLUMNS, segments))
+    rows = max(1, math.ceil(segments / columns))
+    cell_h = CELL_HEIGHT + BAND_HEIGHT
+    return (
+        columns * CELL_WIDTH + (columns + 1) * PADDING,
+        rows * cell_h + (rows + 1) * PADDING,
+    )
 
 
 @pytest.fixture(scope="module")
