@@ -26,7 +26,7 @@ MANIFEST = {
     },
     "OutputConfig": {"MediaURL": f"{URL}/out/h_{{index}}.mp4", "Width": 320, "Height": 180},
 }
-# The command, with a renderer that runs a ten-minute ffmpeg (to /dev/null) as a real render would.
+# The command, with a renderer that runs a ten-minute ffmpeg (in real time: -re) as a real render would.
 WRAPPER = """
 import sys
 from highlights.producers import local as engine
@@ -35,7 +35,7 @@ from highlights.render.ffmpeg import ffmpeg_path, run_tool
 def long_render(job_id, request, store, work, progress, *, cancel, **_):
     progress(0.1, "rendering")
     run_tool(
-        [ffmpeg_path(), "-nostdin", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=5",
+        [ffmpeg_path(), "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc=size=64x64:rate=5",
          "-t", "600", "-f", "null", "-"],
         what="a long render", timeout=900, cancel=cancel,
     )

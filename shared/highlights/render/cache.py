@@ -1,4 +1,5 @@
-"""A small JSON cache for analyses of source files, keyed by the file's identity and parameters.
+"""A small JSON cache for analyses of source files, keyed by the file's identity and parameters
+(speech uses it too, keyed by the voice model's file, with its WAV beside the entry).
 
 A source is identified by its absolute path, size and modification time (ns): a replaced or
 edited file gets a new entry, an untouched one is never decoded twice. Each entry stores its own
@@ -26,7 +27,8 @@ def cache_key(kind: str, path: str | os.PathLike[str], params: Mapping[str, Any]
     return {"kind": kind, "source": file_identity(path), "params": dict(params)}
 
 
-def _entry_path(cache_dir: Path, key: Mapping[str, Any]) -> Path:
+def entry_path(cache_dir: Path, key: Mapping[str, Any]) -> Path:
+    """Where the entry for ``key`` is kept; a caller may keep a file of its own beside it."""
     canonical = json.dumps(key, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:32]
     stem = Path(str(key["source"]["path"])).stem[:40] or "source"
@@ -35,7 +37,7 @@ def _entry_path(cache_dir: Path, key: Mapping[str, Any]) -> Path:
 
 def load(cache_dir: str | os.PathLike[str], key: Mapping[str, Any]) -> Any | None:
     """The cached value for ``key``, or None (missing, unreadable or for another key)."""
-    path = _entry_path(Path(cache_dir), key)
+    path = entry_path(Path(cache_dir), key)
     try:
         entry = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -49,7 +51,7 @@ def store(cache_dir: str | os.PathLike[str], key: Mapping[str, Any], value: Any)
     """Write atomically (temp file, then rename) so a reader never sees half an entry."""
     directory = Path(cache_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    path = _entry_path(directory, key)
+    path = entry_path(directory, key)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -19,7 +19,9 @@ Steps
        ShotScript, spoken if it has SpeechText, else silent for its Duration. Each text is
        synthesised once per job into ``work_dir/speech`` (SpeechRate and Voice passed on) and
        its duration measured from the audio; timelines name it relative to ``work_dir``
-       (``speech/<digest>.wav``), never by a host path.
+       (``speech/<digest>.wav``), never by a host path. Each sentence's audio is cached in
+       ``cache_dir`` too, so a later job does not synthesise it again; each narration records
+       which engine and voice spoke each sentence, and the WAV's sample rate.
     4. Per output: transitions, filter and effects are chosen, lengths laid out (below), source
        ranges matched (``matching``), overlays filled in, and a contact sheet drawn.
 
@@ -94,7 +96,7 @@ from highlights.render.media import (
 from highlights.render.probe import MediaInfo, MediaRefused, probe
 from highlights.render.sentences import split_sentences
 from highlights.render.shots import detect_shots
-from highlights.render.speech import SpeechClip, synthesize
+from highlights.render.speech import SpeechClip, prune_cache, synthesize
 from highlights.render.ssml import strip_ssml
 from highlights.render.subtitles import Cue, extract_embedded, load_subtitles
 from highlights.render.timeline import (
@@ -103,6 +105,7 @@ from highlights.render.timeline import (
     Music,
     Narration,
     Segment,
+    SpokenSentence,
     StickerOverlay,
     TextOverlay,
     Timeline,
@@ -346,6 +349,7 @@ class _Voice:
 
     config: SpeechConfig
     work: Path  # the job's work folder: clips go to its speech/ folder
+    cache_dir: Path | None = None  # sentences' audio kept across jobs
     warnings: list[str] = field(default_factory=list)
     _clips: dict[str, SpeechClip | None] = field(default_factory=dict)
 
@@ -363,14 +367,13 @@ class _Voice:
                 folder / f"{digest}.wav",
                 rate=self.config.speech_rate,
                 voice=self.config.voice,
+                cache_dir=self.cache_dir,
             )
         except ValueError:  # nothing speakable (punctuation only)
             self.warnings.append(f"nothing to say in {text!r}; the sentence is left out")
             clip = None
-        wanted = (self.config.voice or "").lower()
-        # "espeak:en-gb" answers to "en-gb", "piper:en_US-joe-medium" to "joe".
-        if clip is not None and wanted and wanted not in clip.voice.lower():
-            note = f"Voice {self.config.voice!r} is not available offline; spoken with {clip.voice}"
+        # A fallback (a cloud voice, Piper missing) is said once per job, not once per sentence.
+        for note in clip.notes if clip is not None else ():
             if note not in self.warnings:
                 self.warnings.append(note)
         self._clips[digest] = clip
@@ -378,8 +381,19 @@ class _Voice:
 
     def narration(self, clip: SpeechClip, volume: float) -> Narration:
         """The clip as a timeline names it: by its path relative to the work folder."""
-        audio = Path(clip.path).relative_to(self.work).as_posix()
-        return Narration(text=clip.text, audio=audio, duration=clip.duration, volume=volume)
+        return Narration(
+            text=clip.text,
+            audio=Path(clip.path).relative_to(self.work).as_posix(),
+            duration=clip.duration,
+            volume=volume,
+            sample_rate=clip.sample_rate,
+            sentences=[
+                SpokenSentence(
+                    text=s.text, engine=s.engine, model=s.model, sample_rate=s.sample_rate
+                )
+                for s in clip.sentences
+            ],
+        )
 
 
 @dataclass
@@ -577,7 +591,7 @@ def plan(
     by_key = {s.key: s for s in sources}
     _vet_other_media(resolved, store)
 
-    voice = _Voice(editing.speech_config, work)
+    voice = _Voice(editing.speech_config, work, caches)
     if editing.speech_config.customized_voice:
         warnings.append("CustomizedVoice is a cloud voice clone; the offline voice speaks instead")
     report(0.6, "synthesising narration")
@@ -613,6 +627,7 @@ def plan(
             warnings=[*warnings, *voice.warnings],
         )
         timelines.append(timeline)
+    prune_cache(caches)  # the speech cache stays bounded; this job's sentences are the newest
 
     if contact_sheets:
         folder = preview_prefix or _previews(manifest, base_seed)

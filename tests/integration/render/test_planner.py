@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 
 from highlights.manifest.models import Manifest
-from highlights.render import faces, planner, shots
+from highlights.render import faces, planner, shots, speech, voices
 from highlights.render.media import MediaError
 from highlights.render.planner import PAD, plan
+from highlights.render.sentences import is_cjk
 from highlights.render.timeline import Segment, Timeline
+from highlights.render.wav import wav_format
 from highlights.storage.local import LocalStore
 from tests.integration.render.conftest import NEEDS_FFMPEG
 from tests.media import Film, SceneSpec, make_film, make_image, make_tone
@@ -430,3 +432,49 @@ def test_ssml_is_spoken_with_its_breaks_and_shown_without_tags(
     assert seg.narration.duration >= without.segments[0].narration.duration + 0.8
     assert seg.duration >= seg.narration.duration + PAD
     assert any("'zhixiaobai' is not available offline" in w for w in with_break.warnings)
+
+
+def test_each_sentence_records_its_engine_voice_and_sample_rate_and_is_synthesised_once(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HIGHLIGHTS_TTS", raising=False)
+    (first,) = run(bucket, tmp_path / "a", manifest())
+    spoken = [seg.narration.sentences for seg in first.segments if seg.narration]
+    assert [[(s.text, s.engine, s.model) for s in sentences] for sentences in spoken] == [
+        [
+            (
+                text,
+                "espeak" if is_cjk(text[0]) else "piper",
+                "cmn" if is_cjk(text[0]) else "en_US-joe-medium",
+            )
+        ]
+        for text in NARRATION
+    ]
+    for seg in first.segments:
+        assert seg.narration is not None
+        audio = tmp_path / "a" / seg.narration.audio
+        assert seg.narration.sample_rate == wav_format(audio).rate == 22050
+        assert [s.sample_rate for s in seg.narration.sentences] == [22050]
+    assert not first.warnings
+    # A later job with the same sentences takes their audio from the cache: nothing is spoken.
+    monkeypatch.setattr(speech, "piper_speak", lambda *a: pytest.fail("spoke again"))
+    monkeypatch.setattr(speech, "espeak_speak", lambda *a: pytest.fail("spoke again"))
+    (second,) = run(bucket, tmp_path / "b", manifest(output={"Count": 1}))
+    assert [s.narration.duration for s in second.segments if s.narration] == [
+        s.narration.duration for s in first.segments if s.narration
+    ]
+
+
+def test_a_missing_piper_voice_is_one_warning_for_the_job(
+    bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HIGHLIGHTS_TTS", raising=False)
+    monkeypatch.setattr(voices, "PIPER_VOICE_PACKAGES", {"no_such_voice_package": "xx"})
+    (timeline,) = run(bucket, tmp_path, manifest())
+    engines = {
+        s.engine for seg in timeline.segments if seg.narration for s in seg.narration.sentences
+    }
+    assert engines == {"espeak"}
+    assert [w for w in timeline.warnings if "Piper" in w] == [
+        "no Piper voice is installed (no-such-voice-package); English is spoken by espeak-ng"
+    ]
