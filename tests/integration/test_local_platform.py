@@ -13,8 +13,12 @@ from typing import Any
 
 import pytest
 
+from highlights.bootstrap import view
 from highlights.fc import app
-from highlights.local import commands, platform
+from highlights.local import browse, platform
+from highlights.local.platform import local_settings
+from highlights.local.run import retry, run
+from highlights.local.serve import serve
 from highlights.ports import SubmitRequest
 from highlights.producers import local as engine
 from highlights.producers.local import OutputResult, RenderOutcome
@@ -78,7 +82,7 @@ def test_run_goes_through_the_handlers_and_the_signed_callback(
     manifest = tmp_path / "night.json"
     manifest.write_text(json.dumps(MANIFEST))
     out = io.StringIO()
-    code = commands.run(manifest, tmp_path / "bucket", out=out)
+    code = run(manifest, local_settings(tmp_path / "bucket"), out=out)
     text = out.getvalue()
     assert code == 0, text
     assert callbacks == [200]
@@ -92,7 +96,7 @@ def test_run_reports_a_rejected_manifest(tmp_path: Path) -> None:
     manifest = tmp_path / "bad.json"
     manifest.write_text(json.dumps({**MANIFEST, "OutputConfig": {"Width": 1}}))
     out = io.StringIO()
-    assert commands.run(manifest, tmp_path / "bucket", out=out) == 2
+    assert run(manifest, local_settings(tmp_path / "bucket"), out=out) == 2
     assert "OutputConfig.Width" in out.getvalue()
 
 
@@ -107,22 +111,29 @@ def test_jobs_status_and_retry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         )
 
     monkeypatch.setattr(engine, "_default_renderer", lambda: failing)
-    assert commands.run(manifest, bucket, out=io.StringIO()) == 1
+    assert run(manifest, local_settings(bucket), out=io.StringIO()) == 1
     out = io.StringIO()
-    commands.jobs(bucket, out=out)
+    browse.jobs(view(local_settings(bucket)), out=out)
     [row] = out.getvalue().splitlines()[1:]
     job_id = row.split()[0]
     assert "FAILED" in row
     out = io.StringIO()
-    assert commands.status(bucket, str(bucket / "manifests" / "night.json"), out=out) == 0
+    assert (
+        browse.status(
+            view(local_settings(bucket)), bucket, str(bucket / "manifests" / "night.json"), out=out
+        )
+        == 0
+    )
     assert job_id in out.getvalue()
     monkeypatch.setattr(engine, "_default_renderer", lambda: quick_render)
     out = io.StringIO()
-    assert commands.retry(bucket, job_id, out=out) == 0
+    assert retry(local_settings(bucket), job_id, out=out) == 0
     assert "SUCCEEDED" in out.getvalue()
     retried = out.getvalue().split("job ", 2)[1].split()[0]
     assert retried != job_id
-    assert commands.retry(bucket, retried, out=io.StringIO()) == 2  # a success is not retried
+    assert (
+        retry(local_settings(bucket), retried, out=io.StringIO()) == 2
+    )  # a success is not retried
 
 
 def test_serve_picks_up_a_dropped_manifest(tmp_path: Path, callbacks: list[int]) -> None:
@@ -130,8 +141,8 @@ def test_serve_picks_up_a_dropped_manifest(tmp_path: Path, callbacks: list[int])
     stop = threading.Event()
     out = io.StringIO()
     thread = threading.Thread(
-        target=commands.serve,
-        args=(bucket,),
+        target=serve,
+        args=(local_settings(bucket),),
         kwargs={"port": 0, "interval": 0.1, "out": out, "stop": stop},
     )
     thread.start()
@@ -183,8 +194,8 @@ def test_rewriting_a_manifest_five_times_the_newest_version_wins(
     stop = threading.Event()
     out = io.StringIO()
     thread = threading.Thread(
-        target=commands.serve,
-        args=(bucket,),
+        target=serve,
+        args=(local_settings(bucket),),
         kwargs={"port": 0, "interval": 0.05, "reconcile_every": 0.3, "out": out, "stop": stop},
     )
     thread.start()

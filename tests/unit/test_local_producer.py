@@ -92,7 +92,7 @@ def test_get_answers_in_the_ice_shape(store: LocalStore) -> None:
     assert [(s.index, s.status) for s in status.sub_jobs] == [(1, "Success"), (2, "Failed")]
     assert status.sub_jobs[0].media_url == "https://b.oss-cn-shanghai.aliyuncs.com/out/v_1.mp4"
     assert status.sub_jobs[1].error_code == "NoMatch"
-    assert status.extra["timelines"] == [{"index": 1}]
+    assert status.timelines == ({"index": 1},)
     with pytest.raises(NotFound):
         engine.get("local-nope")
 

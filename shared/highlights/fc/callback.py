@@ -20,6 +20,7 @@ from highlights.callback_auth import authentic
 from highlights.fc.events import EventError, decode
 from highlights.fc.http import COMPLETE_EVENT, http_request, parse_notice
 from highlights.fc.invocation import invocation
+from highlights.jobs.identity import is_job_id
 from highlights.ports import HighlightsError
 
 log = logging.getLogger("highlights.fc")
@@ -30,12 +31,14 @@ log = logging.getLogger("highlights.fc")
 CALLBACK_ATTEMPT_SECONDS = 0.5
 
 
-def handle_callback(system: System, event: Any, context: Any = None) -> dict[str, Any]:
+def handle_callback(
+    system: System, event: Any, context: Any = None, *, entered: float | None = None
+) -> dict[str, Any]:
     """Verify, ring the job's doorbell, answer 200; read the job from ICE only with the time that
     remains of the deadline (HIGHLIGHTS_CALLBACK_DEADLINE, from entry). Whatever is not done in
     time the next tick does: a verified callback is never answered with an error because ICE or
     OSS is slow."""
-    entered = time.monotonic()
+    entered = time.monotonic() if entered is None else entered  # building the system counts
     with invocation(context, bounded=False):  # its deadline is ICE's window, not the timeout
         return _callback(system, event, entered)
 
@@ -64,7 +67,11 @@ def _callback(system: System, event: Any, entered: float) -> dict[str, Any]:
     except ValueError as exc:
         return _http(400, {"error": f"malformed body: {exc}"})
     if notice.event_type != COMPLETE_EVENT or not notice.job_id:
-        log.info("callback: ignored %s", notice.event_type, extra={"ice_job_id": notice.ice_job_id})
+        log.info(
+            "callback: ignored %s",
+            notice.event_type,
+            extra={"producer_job_id": notice.producer_job_id},
+        )
         return _http(200, {"ignored": notice.event_type})
     left = conf.callback_deadline - (time.monotonic() - entered)
     with budget.budget(left, attempts=1, attempt_seconds=CALLBACK_ATTEMPT_SECONDS):
@@ -75,6 +82,8 @@ def _answer(system: System, job_id: str, warm: threading.Event | None) -> dict[s
     from highlights.jobs.observe import observe
 
     fields = {"job_id": job_id}
+    if not is_job_id(job_id):
+        return {"job_id": job_id[:80], "known": False}  # no key is made of what is not a job id
     p = system.pipeline
     try:
         bell: str | None = p.ring(job_id)

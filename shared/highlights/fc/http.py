@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from highlights import user_data as user_data_keys
+
 COMPLETE_EVENT = "BatchProduceMediaComplete"
 
 
@@ -62,7 +64,7 @@ def _mapping(value: Any) -> Mapping[Any, Any]:
 class Notice:
     event_type: str
     job_id: str | None  # ours, when the notice carries it
-    ice_job_id: str | None
+    producer_job_id: str | None
 
 
 def parse_notice(body: bytes, query: Mapping[str, str]) -> Notice:
@@ -88,10 +90,10 @@ def parse_notice(body: bytes, query: Mapping[str, str]) -> Notice:
             user_data = None
     job_id = query.get("job")
     if not job_id and isinstance(user_data, dict):
-        job_id = user_data.get("HighlightsJobId")
-    ice_job_id = message.get("JobId")
+        job_id = user_data.get(user_data_keys.JOB_ID)
+    producer_job_id = message.get("JobId")
     return Notice(
         event_type=value["EventType"],
         job_id=str(job_id) if job_id else None,
-        ice_job_id=str(ice_job_id) if ice_job_id else None,
+        producer_job_id=str(producer_job_id) if producer_job_id else None,
     )

@@ -27,7 +27,7 @@ def request_id(context: Any) -> str | None:
 def function_timeout(context: Any) -> float | None:
     """The invocation's function timeout in seconds (`context.function.timeout`), if known."""
     function = getattr(context, "function", None)
-    value = (
+    value: Any = (
         function.get("timeout")
         if isinstance(function, dict)
         else getattr(function, "timeout", None)

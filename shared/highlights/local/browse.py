@@ -26,23 +26,14 @@ def status(
     if target is None:
         return jobs(view, out=out)
     job_id = target
-    key = None
-    candidate = Path(target)
-    if (
-        root is not None
-        and candidate.is_file()
-        and candidate.resolve().is_relative_to(root.resolve())
-    ):
-        key = candidate.resolve().relative_to(root.resolve()).as_posix()
-    elif view.layout.is_manifest(target):
-        key = target
-    if key is not None:
-        head = view.store.head(key)
-        job_id = job_id_for(ManifestRef(view.store.bucket, key, head.etag))
+    key = _manifest_key(view, root, target)
     try:
+        if key is not None:
+            head = view.store.head(key)
+            job_id = job_id_for(ManifestRef(view.store.bucket, key, head.etag))
         record = view.records.load(job_id)
     except (NotFound, UnsafeKey, ValueError):
-        print(f"no job {job_id!r} in {view.store.bucket}", file=sys.stderr)
+        print(f"no job {job_id[:120]!r} in {view.store.bucket}", file=sys.stderr)
         return 1
     print(json.dumps(record.model_dump(mode="json"), indent=2), file=out)
     if record.result_key:
@@ -53,6 +44,18 @@ def status(
         )
         print(f"result: {where}", file=out)
     return 0
+
+
+def _manifest_key(view: BucketView, root: Path | None, target: str) -> str | None:
+    """The manifest a target names: a file in the folder bucket, or a key of the inbox."""
+    if root is not None:
+        try:
+            found = Path(target).resolve()
+            if found.is_file() and found.is_relative_to(root):
+                return found.relative_to(root).as_posix()
+        except (OSError, ValueError):  # a name too long for the filesystem, a NUL
+            return None
+    return target if view.layout.is_manifest(target) else None
 
 
 def jobs(view: BucketView, *, out: TextIO = sys.stdout) -> int:

@@ -10,6 +10,7 @@ import errno
 import json
 import logging
 import secrets
+import socket
 import threading
 import time
 import uuid
@@ -33,8 +34,8 @@ log = logging.getLogger(__name__)
 # The callback endpoint faces whatever can reach 127.0.0.1: every request is bounded.
 MAX_BODY_BYTES = 64 * 1024  # an ICE event is a few hundred bytes
 SOCKET_TIMEOUT = 5.0  # seconds a client may stay silent mid-request
-READ_SECONDS = 10.0  # for the whole body, however it trickles in
-MAX_WORKERS = 8  # requests handled at once; more are refused at once
+READ_SECONDS = 10.0  # for the whole request (line, headers, body), however it trickles in
+MAX_WORKERS = 32  # requests handled at once; more are refused at once
 
 
 class PortBusy(Exception):
@@ -72,6 +73,22 @@ def _callback_handler(platform: LocalPlatform) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         timeout = SOCKET_TIMEOUT
 
+        def setup(self) -> None:
+            super().setup()
+            # The socket timeout bounds each read; this bounds the whole request, so a client
+            # sending a header line every few seconds cannot hold a worker for long.
+            self._watchdog = threading.Timer(READ_SECONDS, self._cut)
+            self._watchdog.daemon = True
+            self._watchdog.start()
+
+        def _cut(self) -> None:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+        def finish(self) -> None:
+            self._watchdog.cancel()
+            super().finish()
+
         def do_POST(self) -> None:
             try:
                 status, body = self._callback()
@@ -99,6 +116,7 @@ def _callback_handler(platform: LocalPlatform) -> type[BaseHTTPRequestHandler]:
             if body is None:
                 self.close_connection = True
                 return 408, {"error": "the body did not arrive in time"}
+            self._watchdog.cancel()  # read in time: the answer may take ICE's window
             event = {
                 "version": "v1",
                 "rawPath": parts.path,
@@ -142,7 +160,7 @@ def _read_body(handler: BaseHTTPRequestHandler, length: int) -> bytes | None:
         if time.monotonic() > deadline:
             return None
         try:
-            chunk = handler.rfile.read1(min(left, 16384))  # type: ignore[attr-defined]
+            chunk = handler.rfile.read1(min(left, 16384))
         except OSError:  # the socket timeout
             return None
         if not chunk:
@@ -307,17 +325,18 @@ class LocalPlatform:
         on_event: Callable[[str, dict[str, Any]], None],
     ) -> None:
         """Feed the submit function every new manifest version; tick reconcile on a timer."""
-        seen: set[tuple[str, str]] = set()
+        seen: set[tuple[str, str, int]] = set()  # the same bytes uploaded again are news too
         inbox = self.layout.inbox
         next_tick = 0.0
         clock = self.pipeline.clock
         while not stop.is_set():
             for obj in self.store.list(inbox):
-                if (obj.key, obj.etag) in seen or not self.layout.is_manifest(obj.key):
+                version = (obj.key, obj.etag, int(obj.last_modified))
+                if version in seen or not self.layout.is_manifest(obj.key):
                     continue
                 try:
                     on_event(obj.key, self.deliver(obj.key))
-                    seen.add((obj.key, obj.etag))
+                    seen.add(version)
                 except Exception as exc:
                     log.warning("submit failed for %s, retrying: %s", obj.key, exc)
             if clock() >= next_tick:

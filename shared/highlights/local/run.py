@@ -17,7 +17,7 @@ from highlights.jobs.record import JobRecord
 from highlights.jobs.states import JobState
 from highlights.local.lock import BucketBusy, BucketLock
 from highlights.local.platform import LocalPlatform
-from highlights.ports import NotFound, TransientError
+from highlights.ports import NotFound, TransientError, UnsafeKey
 
 EXIT_CODES = {
     JobState.SUCCEEDED: 0,
@@ -66,7 +66,7 @@ def engine_lock(
     platform: LocalPlatform, command: str, port: int | None = None
 ) -> BucketLock | None:
     """The folder's engine lock, or None (after saying who holds it): one engine per folder."""
-    lock = BucketLock(platform.root, platform.layout.state)
+    lock = BucketLock(platform.root)
     try:
         lock.acquire(command, port=port)
     except BucketBusy as exc:
@@ -84,10 +84,10 @@ def wait(pipeline: Pipeline, job_id: str, *, timeout: float, out: TextIO) -> Job
         if record.state.terminal:
             return record
         line = f"job {job_id}: {record.state.value}"
-        if record.ice_job_id:
+        if record.producer_job_id:
             try:
-                extra = pipeline.producer.get(record.ice_job_id).extra
-                line += f"  {float(extra.get('progress') or 0) * 100:3.0f}%  {extra.get('message') or ''}"
+                status = pipeline.producer.get(record.producer_job_id)
+                line += f"  {(status.progress or 0) * 100:3.0f}%  {status.message or ''}"
             except (NotFound, TransientError):
                 pass
         if line != shown:
@@ -156,8 +156,8 @@ def retry(
         pipeline = platform.pipeline
         try:
             record = pipeline.records.load(job_id)
-        except NotFound:
-            print(f"no job {job_id} in {platform.root}", file=sys.stderr)
+        except (NotFound, UnsafeKey, ValueError):
+            print(f"no job {job_id[:120]!r} in {platform.root}", file=sys.stderr)
             return 2
         if record.state not in RETRYABLE:
             print(
