@@ -23,16 +23,11 @@ from highlights.ports import SubmitRequest
 from highlights.producers import local as engine
 from highlights.producers.local import OutputResult, RenderOutcome
 from highlights.storage.local import LocalStore
+from tests.support import manifest, oss_url
 
-URL = "https://demo.oss-cn-shanghai.aliyuncs.com"
-MANIFEST = {
-    "InputConfig": {
-        "MediaArray": [f"{URL}/media/film.mp4"],
-        "SpeechTextArray": ["A train crosses the bridge."],
-        "SceneInfo": {"Scene": "MovieHighlights"},
-    },
-    "OutputConfig": {"MediaURL": f"{URL}/out/h_{{index}}.mp4", "Width": 320, "Height": 180},
-}
+URL = oss_url("demo").rstrip("/")
+MANIFEST = manifest("demo", outputs="out", count=1, size=(320, 180))
+MANIFEST["InputConfig"]["MediaArray"] = [f"{URL}/media/film.mp4"]
 
 
 def quick_render(

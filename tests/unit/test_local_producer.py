@@ -17,19 +17,13 @@ from highlights.ports import NotFound, PermanentError, SubmitRequest
 from highlights.producers.local import STALE_AFTER, LocalProducer, OutputResult, RenderOutcome
 from highlights.render.ffmpeg import run_tool, tool_scope
 from highlights.storage.local import LocalStore
+from tests.support import Clock
 
 REQUEST = SubmitRequest(
     input_config='{"MediaArray":["a"]}',
     output_config='{"MediaURL":"https://b.oss-cn-shanghai.aliyuncs.com/out/v_{index}.mp4","Count":2,"Width":128,"Height":128}',
     user_data={"HighlightsJobId": "night-1"},
 )
-
-
-class Clock:
-    now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Renderer:
