@@ -60,14 +60,14 @@ def stand_in_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
 def callbacks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Status codes the callback function answered over HTTP."""
     answered: list[int] = []
-    real = platform.callback_handler
+    real = platform.handle_callback
 
-    def counting(event: bytes, context: Any) -> dict[str, Any]:
-        answer = real(event, context)
+    def counting(system: Any, event: bytes, context: Any) -> dict[str, Any]:
+        answer = real(system, event, context)
         answered.append(answer["statusCode"])
         return answer
 
-    monkeypatch.setattr(platform, "callback_handler", counting)
+    monkeypatch.setattr(platform, "handle_callback", counting)
     return answered
 
 
