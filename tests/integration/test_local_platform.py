@@ -147,7 +147,8 @@ def test_serve_picks_up_a_dropped_manifest(tmp_path: Path, callbacks: list[int])
             time.sleep(0.05)
         (bucket / "manifests" / "dropped.json").write_text(json.dumps(MANIFEST))
         result = bucket / "out" / "dropped.result.json"
-        while not result.exists() and time.monotonic() < deadline:
+        # the callback writes the result before it answers: wait for its answer too
+        while not (result.exists() and callbacks) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert result.exists(), out.getvalue()
         assert json.loads(result.read_text())["job"]["state"] == "SUCCEEDED"
