@@ -20,6 +20,8 @@ system:
 lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PY) -m mypy
 
 test: system venv lint
 	$(PY) -m pytest

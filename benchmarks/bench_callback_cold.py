@@ -79,7 +79,7 @@ def cold_callbacks(rounds: int, *, hanging: bool) -> None:
         }
         totals, imports, work, cpu = [], [], [], []
         for i in range(rounds):
-            store = app.pipeline().store
+            store = app.system().pipeline.store
             stored = store.put(f"manifests/bench-{i}.json", json.dumps(manifest).encode())
             job_id = submit(oss_event("bench", (stored.key, stored.etag)), None)["accepted"][0][
                 "job_id"

@@ -25,21 +25,9 @@ from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.reconcile import reconcile
 from highlights.producers.fake import FakeProducer
 from highlights.storage.local import LocalStore
+from tests.support import manifest
 
-URL = "https://films.oss-cn-shanghai.aliyuncs.com"
-MANIFEST = {
-    "InputConfig": {
-        "MediaArray": [f"{URL}/in/film.mp4"],
-        "SpeechTextArray": ["The city sleeps. A train crosses the bridge."],
-        "SceneInfo": {"Scene": "MovieHighlights"},
-    },
-    "OutputConfig": {
-        "MediaURL": f"{URL}/out/h_{{index}}.mp4",
-        "Count": 2,
-        "Width": 720,
-        "Height": 1280,
-    },
-}
+MANIFEST = manifest("films", outputs="out")
 
 
 def bench_accept(root: Path, count: int) -> None:

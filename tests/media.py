@@ -8,6 +8,8 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
+
 from highlights.demo_media import (
     LOOK_ORDER,
     LOOKS,
@@ -31,6 +33,7 @@ __all__ = [
     "Segment",
     "cjk_font",
     "copy_film",
+    "dialogue_film_once",
     "have_ffmpeg",
     "make_dialogue_film",
     "make_film",
@@ -55,9 +58,22 @@ DIALOGUE_SCENES = [
 
 
 def make_dialogue_film(path: Path) -> Film:
-    """About 24 s at 320x180 (see ``DIALOGUE_SCENES``); the session fixture ``dialogue_film``
-    makes it once, tests copy it where they need it (``copy_film``)."""
+    """About 24 s at 320x180 (see ``DIALOGUE_SCENES``)."""
     return make_film(path, DIALOGUE_SCENES, sidecar_srt=True, embed_subtitles=True)
+
+
+_made: dict[str, Film] = {}
+
+
+def dialogue_film_once(factory: pytest.TempPathFactory) -> Film:
+    """The shared film, made the first time a test session asks for it (the ``dialogue_film``
+    fixtures of the render and end-to-end suites); tests copy it where they need it
+    (``copy_film``). Skips the test when ffmpeg is missing."""
+    if not have_ffmpeg():
+        pytest.skip("ffmpeg/ffprobe not installed (apt-get install ffmpeg)")
+    if "dialogue" not in _made:
+        _made["dialogue"] = make_dialogue_film(factory.mktemp("dialogue-film") / "film.mp4")
+    return _made["dialogue"]
 
 
 def copy_film(film: Film, path: Path, *, sidecar: bool = True) -> Film:

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from highlights.ports import TransientError
 
@@ -103,7 +104,7 @@ def call_seconds(own: float, what: str) -> float:
     return max(MIN_CALL_SECONDS, min(own, cap, left))
 
 
-def _least(a: float | int | None, b: float | int | None):  # type: ignore[no-untyped-def]
+def _least(a: Any, b: Any) -> Any:
     if a is None:
         return b
     if b is None:

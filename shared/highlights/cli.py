@@ -10,6 +10,13 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from highlights.config import SettingsError
+
+if TYPE_CHECKING:
+    from highlights.bootstrap import BucketView
+    from highlights.config import Settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,89 +107,108 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _bucket(args: argparse.Namespace) -> Path:
-    import os
-
+def _folder(args: argparse.Namespace) -> Path:
+    """The folder bucket: --bucket, else HIGHLIGHTS_STORE when it is a folder, else ./bucket."""
     if args.bucket is not None:
-        return args.bucket
+        return Path(args.bucket)
     store = os.environ.get("HIGHLIGHTS_STORE", "")
     if store.startswith("oss://"):
-        raise SystemExit("this command works on a folder bucket: pass --bucket DIR")
+        raise SystemExit("error: this command works on a folder bucket: pass --bucket DIR")
     return Path(store or "bucket")
 
 
-def _run(args: argparse.Namespace) -> int:
-    from highlights.local.commands import run
+def _local(args: argparse.Namespace) -> Settings:
+    """The local engine's settings: the environment's, with the folder as the store."""
+    from highlights.local.platform import local_settings
 
-    return run(args.manifest, _bucket(args), region=args.region, timeout=args.timeout)
+    return local_settings(_folder(args), env=os.environ, region=getattr(args, "region", None))
+
+
+def _engine(command: Callable[[Settings], int]) -> Callable[[argparse.Namespace], int]:
+    def handler(args: argparse.Namespace) -> int:
+        from highlights.config import SettingsError
+
+        try:
+            settings = _local(args)
+        except SettingsError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return command(settings)
+
+    return handler
+
+
+def _run(args: argparse.Namespace) -> int:
+    from highlights.local.run import run
+
+    return _engine(lambda s: run(args.manifest, s, timeout=args.timeout))(args)
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from highlights.local.commands import serve
+    from highlights.local.serve import serve
 
-    return serve(
-        _bucket(args), region=args.region, port=args.port, reconcile_every=args.reconcile_every
-    )
-
-
-def _view(args: argparse.Namespace) -> Path | None:
-    """A folder given or configured, or None: the OSS bucket HIGHLIGHTS_STORE names."""
-    import os
-
-    if args.bucket is not None:
-        return args.bucket
-    store = os.environ.get("HIGHLIGHTS_STORE", "")
-    return None if store.startswith("oss://") else Path(store or "bucket")
-
-
-def _status(args: argparse.Namespace) -> int:
-    from highlights.local.commands import status
-
-    return _read_only(lambda: status(_view(args), args.target))
-
-
-def _jobs(args: argparse.Namespace) -> int:
-    from highlights.local.commands import jobs
-
-    return _read_only(lambda: jobs(_view(args)))
-
-
-def _dead_letters(args: argparse.Namespace) -> int:
-    from highlights.local.commands import dead_letters
-
-    return _read_only(lambda: dead_letters(_view(args)))
-
-
-def _read_only(command: Callable[[], int]) -> int:
-    from highlights.config import SettingsError
-    from highlights.local.commands import NoBucket
-
-    try:
-        return command()
-    except (NoBucket, SettingsError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return _engine(lambda s: serve(s, port=args.port, reconcile_every=args.reconcile_every))(args)
 
 
 def _retry(args: argparse.Namespace) -> int:
-    from highlights.local.commands import retry
+    from highlights.local.run import retry
 
-    return retry(_bucket(args), args.job, timeout=args.timeout)
+    return _engine(lambda s: retry(s, args.job, timeout=args.timeout))(args)
+
+
+def _view(args: argparse.Namespace) -> tuple[BucketView, Path | None]:
+    """The bucket a read-only command reads: a folder given or configured (never created), or
+    the OSS bucket HIGHLIGHTS_STORE names."""
+    from highlights.bootstrap import view
+    from highlights.config import Settings
+
+    store = os.environ.get("HIGHLIGHTS_STORE", "")
+    if args.bucket is None and store.startswith("oss://"):
+        return view(Settings.from_env()), None
+    folder = _folder(args)
+    if not folder.is_dir():
+        raise SettingsError(
+            f"no bucket folder at {folder}: pass --bucket DIR, or set HIGHLIGHTS_STORE"
+        )
+    settings = Settings.from_env(store=str(folder), producer="local", callback_url=None)
+    return view(settings), folder.resolve()
+
+
+def _status(args: argparse.Namespace) -> int:
+    from highlights.local.browse import status
+
+    return _read_only(args, lambda v, root: status(v, root, args.target))
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    from highlights.local.browse import jobs
+
+    return _read_only(args, lambda v, root: jobs(v))
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    from highlights.local.browse import dead_letters
+
+    return _read_only(args, lambda v, root: dead_letters(v))
+
+
+def _read_only(args: argparse.Namespace, command: Callable[[BucketView, Path | None], int]) -> int:
+    try:
+        bucket, root = _view(args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return command(bucket, root)
 
 
 def _demo(args: argparse.Namespace) -> int:
     from highlights.demo import demo
 
-    return demo(args.bucket)
+    return _engine(demo)(args)
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from highlights.config import (
-        SettingsError,
-        max_manifest_bytes_from,
-        region_from,
-        reserved_prefixes_from,
-    )
+    from highlights.config import Settings, region_from
     from highlights.manifest import validate_manifest
     from highlights.manifest.loading import oversized
     from highlights.manifest.vocabulary import REGIONS
@@ -192,8 +218,9 @@ def _validate(args: argparse.Namespace) -> int:
         return 2
     try:
         region = args.region or region_from()
-        max_bytes = max_manifest_bytes_from()
-        reserved = reserved_prefixes_from()
+        # The size cap and the reserved prefixes as the pipeline has them (any store will do).
+        checks = Settings.from_env(store=".", producer="local", callback_url=None)
+        max_bytes, reserved = checks.max_manifest_bytes, checks.reserved_prefixes
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2

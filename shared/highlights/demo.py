@@ -11,10 +11,13 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from highlights.demo_media import SceneSpec, make_film, make_image
 from highlights.render.ffmpeg import run_ffmpeg
+
+if TYPE_CHECKING:
+    from highlights.config import Settings
 
 BUCKET_URL = "https://demo-bucket.oss-cn-shanghai.aliyuncs.com"
 FILM_KEY = "media/night-train.mp4"
@@ -187,10 +190,12 @@ def prepare(bucket: Path, *, out: TextIO = sys.stdout) -> None:
             make_image(path, (160, 160), look="teal", text=name)
 
 
-def demo(bucket: Path, *, out: TextIO = sys.stdout) -> int:
-    from highlights.local.commands import run
+def demo(settings: Settings, *, out: TextIO = sys.stdout) -> int:
+    """Generate the demo's media into the settings' folder, then run both manifests."""
+    from highlights.local.run import run
 
     started = time.monotonic()
+    bucket = Path(settings.store)
     bucket.mkdir(parents=True, exist_ok=True)
     prepare(bucket, out=out)
     worst = 0
@@ -199,7 +204,7 @@ def demo(bucket: Path, *, out: TextIO = sys.stdout) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
         print(f"\n== {name}", file=out, flush=True)
-        worst = max(worst, run(path, bucket, out=out))
+        worst = max(worst, run(path, settings, out=out))
     print(
         f"\ndemo finished in {time.monotonic() - started:.0f} s; bucket: {bucket.resolve()}",
         file=out,

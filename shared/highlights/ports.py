@@ -158,8 +158,12 @@ class JobStatus:
     error_message: str | None = None
     create_time: str | None = None
     complete_time: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # adapter-specific (e.g. local timelines)
     raw_status: str | None = None  # what the producer said when it was none of the states above
+    job_type: str | None = None  # ICE's JobType (movie highlights reports Smart_Mix)
+    progress: float | None = None  # 0..1, when the producer tells (the local engine does)
+    message: str | None = None  # the producer's word on what it is doing now
+    # the local engine's account of each output: which source range covers which sentence
+    timelines: tuple[dict[str, Any], ...] = ()
 
     @property
     def terminal(self) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from highlights.render.process import tool_scope
-from tests.media import Film, copy_film, make_image, make_tone, test_tools
+from tests.media import Film, copy_film, dialogue_film_once, make_image, make_tone, test_tools
 
 pytestmark = pytest.mark.media
 
@@ -28,6 +28,12 @@ def _tools() -> Iterator[None]:
     the tools their LocalProducer was built with."""
     with tool_scope(tools=test_tools()):
         yield
+
+
+@pytest.fixture(scope="session")
+def dialogue_film(tmp_path_factory: pytest.TempPathFactory) -> Film:
+    """The film the media suites share (``tests.media.DIALOGUE_SCENES``), made once a session."""
+    return dialogue_film_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from highlights.demo import demo, film_scenes
+from highlights.local.platform import local_settings
 
 from .conftest import ffprobe, need_ffmpeg
 
@@ -19,7 +20,7 @@ def test_demo_ends_with_videos_results_and_sheets_for_both_modes(tmp_path: Path)
     need_ffmpeg()
     bucket = tmp_path / "demo-bucket"
     out = io.StringIO()
-    assert demo(bucket, out=out) == 0, out.getvalue()
+    assert demo(local_settings(bucket), out=out) == 0, out.getvalue()
     results = sorted((bucket / "outputs" / "demo").glob("*.result.json"))
     assert [r.name for r in results] == [
         "demo-global-narration.result.json",

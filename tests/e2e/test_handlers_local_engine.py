@@ -34,7 +34,7 @@ def test_manifest_to_mp4s_through_the_handlers(
     assert accepted["state"] == "SUBMITTED"
 
     result_path = bucket / "out" / "e2e" / "e2e.result.json"
-    pipeline = app.pipeline()
+    pipeline = app.system().pipeline
     deadline = time.monotonic() + 240
     skew = 0.0
     while not result_path.exists() and time.monotonic() < deadline:

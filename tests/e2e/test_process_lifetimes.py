@@ -15,17 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import need_ffmpeg
+from tests.support import manifest
 
 ROOT = Path(__file__).resolve().parents[2]
-URL = "https://e2e-bucket.oss-cn-shanghai.aliyuncs.com"
-MANIFEST = {
-    "InputConfig": {
-        "MediaArray": [f"{URL}/media/film.mp4"],
-        "SpeechTextArray": ["A train crosses the bridge."],
-        "SceneInfo": {"Scene": "MovieHighlights"},
-    },
-    "OutputConfig": {"MediaURL": f"{URL}/out/h_{{index}}.mp4", "Width": 320, "Height": 180},
-}
+MANIFEST = manifest("e2e-bucket", outputs="out", count=1, size=(320, 180))
 # The command, with a renderer that runs a ten-minute ffmpeg (in real time: -re) as a real render would.
 WRAPPER = """
 import sys

@@ -21,24 +21,14 @@ from highlights.fc import app
 from highlights.ports import TransientError
 from tests.integration.ice_server import TEST_CREDENTIALS, IceTestServer
 from tests.integration.oss_server import OssTestServer
+from tests.support import manifest, oss_url
 from tests.unit.fc.conftest import CALLBACK_URL, Context, http_event, oss_event, timer_event
 
 BUCKET = "pipeline-bucket"
 KEY_ID, SECRET = next(iter(TEST_CREDENTIALS.items()))
-URL = f"https://{BUCKET}.oss-cn-shanghai.aliyuncs.com"
-MANIFEST = {
-    "InputConfig": {
-        "MediaArray": [f"{URL}/media/film.mp4"],
-        "SpeechTextArray": ["A train crosses the bridge at night."],
-        "SceneInfo": {"Scene": "MovieHighlights"},
-    },
-    "OutputConfig": {
-        "MediaURL": f"{URL}/out/night/h_{{index}}.mp4",
-        "Count": 2,
-        "Width": 720,
-        "Height": 1280,
-    },
-}
+URL = oss_url(BUCKET).rstrip("/")
+MANIFEST = manifest(BUCKET, speech="A train crosses the bridge at night.")
+MANIFEST["InputConfig"]["MediaArray"] = [f"{URL}/media/film.mp4"]
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +127,7 @@ def test_a_lost_callback_is_finished_by_the_timer(
         Status="Finished",
         SubJobList=[{"JobId": "s", "Status": "Success", "MediaURL": f"{URL}/out/night/h_1.mp4"}],
     )
-    pipeline = app.pipeline()
+    pipeline = app.system().pipeline
     pipeline.clock = lambda: time.time() + 3600  # the timer fires an hour later
     summary = reconcile_handler(timer_event(), Context())
     assert summary["observed"] >= 1

@@ -31,6 +31,7 @@ from highlights.producers.ice import (
     user_data_json,
 )
 from tests.integration.ice_server import GET, SUBMIT, TEST_CREDENTIALS, IceTestServer
+from tests.support import Clock
 
 KEY_ID, SECRET = next(iter(TEST_CREDENTIALS.items()))
 CREDS = (KEY_ID, SECRET, None)
@@ -50,21 +51,6 @@ REQUEST = SubmitRequest(
 NOTIFY = "https://example.com/callback?source=ice&x=1"
 
 
-class FakeTime:
-    """sleep() moves clock(): budgets are tested without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 @pytest.fixture
 def server(ice_server: IceTestServer) -> Iterator[IceTestServer]:
     ice_server.reset()
@@ -74,12 +60,12 @@ def server(ice_server: IceTestServer) -> Iterator[IceTestServer]:
 
 
 @pytest.fixture
-def fake_time() -> FakeTime:
-    return FakeTime()
+def fake_time() -> Clock:
+    return Clock()
 
 
 def make_producer(
-    server: IceTestServer, fake_time: FakeTime | None = None, **kwargs: Any
+    server: IceTestServer, fake_time: Clock | None = None, **kwargs: Any
 ) -> IceProducer:
     options: dict[str, Any] = {
         "endpoint": server.endpoint,
@@ -95,7 +81,7 @@ def make_producer(
 
 
 @pytest.fixture
-def producer(server: IceTestServer, fake_time: FakeTime) -> IceProducer:
+def producer(server: IceTestServer, fake_time: Clock) -> IceProducer:
     return make_producer(server, fake_time)
 
 
@@ -150,7 +136,7 @@ def test_is_a_producer_and_repr_has_no_secret(server: IceTestServer) -> None:
 def test_sdk_is_imported_lazily_and_the_client_built_once() -> None:
     code = """
 import sys
-from highlights.producers.ice import IceProducer, _CLIENTS
+from highlights.producers.ice.producer import IceProducer, _CLIENTS
 p = IceProducer("cn-shanghai", credentials=("id", "secret", None))
 assert "alibabacloud_ice20201109" not in sys.modules, "SDK imported before the first call"
 assert "alibabacloud_tea_openapi" not in sys.modules
@@ -240,7 +226,7 @@ def test_same_token_twice_makes_one_job(producer: IceProducer, server: IceTestSe
 
 
 def test_same_token_different_request_is_a_permanent_mismatch(
-    producer: IceProducer, server: IceTestServer, fake_time: FakeTime
+    producer: IceProducer, server: IceTestServer, fake_time: Clock
 ) -> None:
     producer.submit(REQUEST, "token-mismatch", NOTIFY)
     with pytest.raises(PermanentError) as caught:
@@ -253,7 +239,7 @@ def test_same_token_different_request_is_a_permanent_mismatch(
 
 @pytest.mark.parametrize("status", [400, 503, 429])
 def test_throttled_twice_then_ok(
-    producer: IceProducer, server: IceTestServer, fake_time: FakeTime, status: int
+    producer: IceProducer, server: IceTestServer, fake_time: Clock, status: int
 ) -> None:
     server.throttle_next(2, status=status, action=SUBMIT)
     job_id = producer.submit(REQUEST, "token-throttle", None)
@@ -309,12 +295,11 @@ def test_stall_before_the_call_took_effect(producer: IceProducer, server: IceTes
         (400, "InvalidParameter.OutputConfig"),
         (400, "MissingParameter"),
         (400, "IdempotentParameterMismatch"),
-        (400, "SomethingUndocumented"),
         (500, "InvalidParameter.Internal"),  # a job-level code wins over a 5xx status
     ],
 )
 def test_job_level_errors_are_permanent_and_not_retried(
-    producer: IceProducer, server: IceTestServer, fake_time: FakeTime, status: int, code: str
+    producer: IceProducer, server: IceTestServer, fake_time: Clock, status: int, code: str
 ) -> None:
     server.fail_next(5, status=status, code=code, message=f"scripted {code}")
     with pytest.raises(PermanentError) as caught:
@@ -339,10 +324,14 @@ def test_job_level_errors_are_permanent_and_not_retried(
         (403, "ServiceNotActivated"),
         (403, ""),
         (401, "Whatever"),
+        (400, "InsufficientBalance"),
+        (400, "IllegalTimestamp"),
+        (404, "InvalidApi.NotFound"),
+        (400, "SomethingUndocumented"),
     ],
 )
 def test_a_refused_caller_is_service_refused_not_a_job_error(
-    producer: IceProducer, server: IceTestServer, fake_time: FakeTime, status: int, code: str
+    producer: IceProducer, server: IceTestServer, fake_time: Clock, status: int, code: str
 ) -> None:
     server.fail_next(5, status=status, code=code, message=f"scripted {code}")
     with pytest.raises(ServiceRefused) as caught:
@@ -354,7 +343,7 @@ def test_a_refused_caller_is_service_refused_not_a_job_error(
         producer.get("job-x")  # a refused read is never "no such job"
 
 
-def test_wrong_secret_is_refused(server: IceTestServer, fake_time: FakeTime) -> None:
+def test_wrong_secret_is_refused(server: IceTestServer, fake_time: Clock) -> None:
     producer = make_producer(server, fake_time, credentials=(KEY_ID, "wrong-secret", None))
     with pytest.raises(ServiceRefused) as caught:
         producer.submit(REQUEST, "token-sig", None)
@@ -364,7 +353,7 @@ def test_wrong_secret_is_refused(server: IceTestServer, fake_time: FakeTime) -> 
 
 
 def test_budget_exhausted_raises_the_last_transient_code(
-    producer: IceProducer, server: IceTestServer, fake_time: FakeTime
+    producer: IceProducer, server: IceTestServer, fake_time: Clock
 ) -> None:
     server.fail_next(1, status=500, code="InternalError")
     server.throttle_next(1000)
@@ -391,7 +380,7 @@ def test_budget_bounds_the_wall_time_of_stalled_calls(server: IceTestServer) -> 
     assert len(server.requests) >= 2, (elapsed, seen)
 
 
-def test_network_errors_are_transient(fake_time: FakeTime) -> None:
+def test_network_errors_are_transient(fake_time: Clock) -> None:
     import socket
 
     with socket.socket() as sock:  # a port nothing listens on
@@ -416,9 +405,7 @@ def test_network_errors_are_transient(fake_time: FakeTime) -> None:
     assert len(fake_time.sleeps) >= 2
 
 
-def test_secrets_echoed_by_the_server_are_masked(
-    server: IceTestServer, fake_time: FakeTime
-) -> None:
+def test_secrets_echoed_by_the_server_are_masked(server: IceTestServer, fake_time: Clock) -> None:
     producer = make_producer(server, fake_time, credentials=(KEY_ID, SECRET, STS_TOKEN))
     server.fail_next(1, status=403, code="Forbidden", message=f"token {STS_TOKEN} secret {SECRET}")
     with pytest.raises(ServiceRefused) as caught:
@@ -483,7 +470,7 @@ def test_get_maps_the_job_and_every_sub_job(producer: IceProducer, server: IceTe
     assert (status.error_code, status.error_message) == ("PartialFailure", "1 of 3 failed")
     assert status.complete_time == "2025-01-02T03:04:05Z"
     assert status.create_time is not None
-    assert status.extra["JobType"] == "Smart_Mix"
+    assert status.job_type == "Smart_Mix"
     first, second, third = status.sub_jobs
     assert (first.index, first.status, first.job_id, first.media_id) == (
         1,
@@ -550,7 +537,7 @@ def test_unknown_states_are_not_terminal(producer: IceProducer, server: IceTestS
     ],
 )
 def test_unknown_job_is_not_found(
-    producer: IceProducer, server: IceTestServer, fake_time: FakeTime, answer: tuple[int, str] | str
+    producer: IceProducer, server: IceTestServer, fake_time: Clock, answer: tuple[int, str] | str
 ) -> None:
     server.answer_unknown_jobs_with(answer)
     with pytest.raises(NotFound):
@@ -560,7 +547,7 @@ def test_unknown_job_is_not_found(
 
 
 def test_a_200_without_the_job_is_transient_not_not_found(
-    producer: IceProducer, server: IceTestServer, fake_time: FakeTime
+    producer: IceProducer, server: IceTestServer, fake_time: Clock
 ) -> None:
     server.answer_unknown_jobs_with("empty")
     with pytest.raises(TransientError) as caught:
@@ -577,7 +564,7 @@ def test_unknown_access_key_is_refused_not_not_found(server: IceTestServer) -> N
 
 
 def test_get_retries_transient_errors(
-    producer: IceProducer, server: IceTestServer, fake_time: FakeTime
+    producer: IceProducer, server: IceTestServer, fake_time: Clock
 ) -> None:
     server.add_job("job-retry", Status="Processing")
     server.throttle_next(1, action=GET)
@@ -637,10 +624,14 @@ def test_classification_of_a_code_less_error() -> None:
         ServerException(status_code=502, code="None", message="m"), SUBMIT
     )
     assert isinstance(transient, TransientError) and transient.code == "HTTP502"
-    permanent = ice_module.classify_error(
+    unknown = ice_module.classify_error(
         ClientException(status_code=418, code=None, message="m"), SUBMIT
     )
-    assert isinstance(permanent, PermanentError) and permanent.code == "HTTP418"
+    assert isinstance(unknown, ServiceRefused) and unknown.code == "HTTP418"
+    gateway = ice_module.classify_error(
+        ClientException(status_code=404, code=None, message="m"), GET, job_id="j"
+    )
+    assert isinstance(gateway, TransientError) and gateway.code == "HTTP404"
     assert ice_module.classify_error(KeyError("bug"), SUBMIT) is None
 
 

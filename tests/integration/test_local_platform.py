@@ -13,22 +13,21 @@ from typing import Any
 
 import pytest
 
+from highlights.bootstrap import view
 from highlights.fc import app
-from highlights.local import commands, platform
+from highlights.local import browse, platform
+from highlights.local.platform import local_settings
+from highlights.local.run import retry, run
+from highlights.local.serve import serve
 from highlights.ports import SubmitRequest
 from highlights.producers import local as engine
 from highlights.producers.local import OutputResult, RenderOutcome
 from highlights.storage.local import LocalStore
+from tests.support import manifest, oss_url
 
-URL = "https://demo.oss-cn-shanghai.aliyuncs.com"
-MANIFEST = {
-    "InputConfig": {
-        "MediaArray": [f"{URL}/media/film.mp4"],
-        "SpeechTextArray": ["A train crosses the bridge."],
-        "SceneInfo": {"Scene": "MovieHighlights"},
-    },
-    "OutputConfig": {"MediaURL": f"{URL}/out/h_{{index}}.mp4", "Width": 320, "Height": 180},
-}
+URL = oss_url("demo").rstrip("/")
+MANIFEST = manifest("demo", outputs="out", count=1, size=(320, 180))
+MANIFEST["InputConfig"]["MediaArray"] = [f"{URL}/media/film.mp4"]
 
 
 def quick_render(
@@ -61,14 +60,14 @@ def stand_in_renderer(monkeypatch: pytest.MonkeyPatch) -> None:
 def callbacks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Status codes the callback function answered over HTTP."""
     answered: list[int] = []
-    real = platform.callback_handler
+    real = platform.handle_callback
 
-    def counting(event: bytes, context: Any) -> dict[str, Any]:
-        answer = real(event, context)
+    def counting(system: Any, event: bytes, context: Any) -> dict[str, Any]:
+        answer = real(system, event, context)
         answered.append(answer["statusCode"])
         return answer
 
-    monkeypatch.setattr(platform, "callback_handler", counting)
+    monkeypatch.setattr(platform, "handle_callback", counting)
     return answered
 
 
@@ -78,7 +77,7 @@ def test_run_goes_through_the_handlers_and_the_signed_callback(
     manifest = tmp_path / "night.json"
     manifest.write_text(json.dumps(MANIFEST))
     out = io.StringIO()
-    code = commands.run(manifest, tmp_path / "bucket", out=out)
+    code = run(manifest, local_settings(tmp_path / "bucket"), out=out)
     text = out.getvalue()
     assert code == 0, text
     assert callbacks == [200]
@@ -92,7 +91,7 @@ def test_run_reports_a_rejected_manifest(tmp_path: Path) -> None:
     manifest = tmp_path / "bad.json"
     manifest.write_text(json.dumps({**MANIFEST, "OutputConfig": {"Width": 1}}))
     out = io.StringIO()
-    assert commands.run(manifest, tmp_path / "bucket", out=out) == 2
+    assert run(manifest, local_settings(tmp_path / "bucket"), out=out) == 2
     assert "OutputConfig.Width" in out.getvalue()
 
 
@@ -107,22 +106,29 @@ def test_jobs_status_and_retry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         )
 
     monkeypatch.setattr(engine, "_default_renderer", lambda: failing)
-    assert commands.run(manifest, bucket, out=io.StringIO()) == 1
+    assert run(manifest, local_settings(bucket), out=io.StringIO()) == 1
     out = io.StringIO()
-    commands.jobs(bucket, out=out)
+    browse.jobs(view(local_settings(bucket)), out=out)
     [row] = out.getvalue().splitlines()[1:]
     job_id = row.split()[0]
     assert "FAILED" in row
     out = io.StringIO()
-    assert commands.status(bucket, str(bucket / "manifests" / "night.json"), out=out) == 0
+    assert (
+        browse.status(
+            view(local_settings(bucket)), bucket, str(bucket / "manifests" / "night.json"), out=out
+        )
+        == 0
+    )
     assert job_id in out.getvalue()
     monkeypatch.setattr(engine, "_default_renderer", lambda: quick_render)
     out = io.StringIO()
-    assert commands.retry(bucket, job_id, out=out) == 0
+    assert retry(local_settings(bucket), job_id, out=out) == 0
     assert "SUCCEEDED" in out.getvalue()
     retried = out.getvalue().split("job ", 2)[1].split()[0]
     assert retried != job_id
-    assert commands.retry(bucket, retried, out=io.StringIO()) == 2  # a success is not retried
+    assert (
+        retry(local_settings(bucket), retried, out=io.StringIO()) == 2
+    )  # a success is not retried
 
 
 def test_serve_picks_up_a_dropped_manifest(tmp_path: Path, callbacks: list[int]) -> None:
@@ -130,8 +136,8 @@ def test_serve_picks_up_a_dropped_manifest(tmp_path: Path, callbacks: list[int])
     stop = threading.Event()
     out = io.StringIO()
     thread = threading.Thread(
-        target=commands.serve,
-        args=(bucket,),
+        target=serve,
+        args=(local_settings(bucket),),
         kwargs={"port": 0, "interval": 0.1, "out": out, "stop": stop},
     )
     thread.start()
@@ -141,7 +147,8 @@ def test_serve_picks_up_a_dropped_manifest(tmp_path: Path, callbacks: list[int])
             time.sleep(0.05)
         (bucket / "manifests" / "dropped.json").write_text(json.dumps(MANIFEST))
         result = bucket / "out" / "dropped.result.json"
-        while not result.exists() and time.monotonic() < deadline:
+        # the callback writes the result before it answers: wait for its answer too
+        while not (result.exists() and callbacks) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert result.exists(), out.getvalue()
         assert json.loads(result.read_text())["job"]["state"] == "SUCCEEDED"
@@ -183,8 +190,8 @@ def test_rewriting_a_manifest_five_times_the_newest_version_wins(
     stop = threading.Event()
     out = io.StringIO()
     thread = threading.Thread(
-        target=commands.serve,
-        args=(bucket,),
+        target=serve,
+        args=(local_settings(bucket),),
         kwargs={"port": 0, "interval": 0.05, "reconcile_every": 0.3, "out": out, "stop": stop},
     )
     thread.start()

@@ -31,8 +31,9 @@ def endpoint(
     for name in ("HIGHLIGHTS_STORE", "HIGHLIGHTS_CALLBACK_URL", "HIGHLIGHTS_CALLBACK_KEYS"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(local_platform, "SOCKET_TIMEOUT", 1.0)
-    served = LocalPlatform(tmp_path / "bucket")
-    url = served.start_callback_server()
+    monkeypatch.setattr(local_platform, "READ_SECONDS", 2.0)
+    served = LocalPlatform.for_folder(tmp_path / "bucket")
+    url = served.start()
     yield served, int(url.split(":")[2].split("/")[0])
     served.stop()
     app.reset()
@@ -109,8 +110,8 @@ def test_an_unauthenticated_body_is_never_read(endpoint: tuple[LocalPlatform, in
 
 
 def test_the_job_token_opens_the_door(endpoint: tuple[LocalPlatform, int]) -> None:
-    _served, port = endpoint
-    settings = app.settings()
+    served, port = endpoint
+    settings = served.settings
     address = notify_address(
         settings.callback_url or "", "ghost-000000000000", settings.callback_keys
     )
@@ -127,12 +128,13 @@ def test_half_sent_requests_hold_a_bounded_number_of_threads(
     _, port = endpoint
     before = threading.active_count()
     sockets = []
-    for _ in range(31):
+    for _ in range(local_platform.MAX_WORKERS + 10):
         sock = socket.create_connection(("127.0.0.1", port), timeout=5)
         sock.sendall(b"POST /ice HTTP/1.1\r\nHost: x\r\nContent-Le")  # and nothing more
         sockets.append(sock)
     time.sleep(0.3)
-    assert threading.active_count() - before <= local_platform.MAX_WORKERS
+    # a worker and its watchdog per request held; the ones beyond are refused at once
+    assert threading.active_count() - before <= 2 * local_platform.MAX_WORKERS
     try:
         time.sleep(local_platform.SOCKET_TIMEOUT + 0.5)  # the silent ones are dropped
         status, _ = post(port, "/ice", EVENT, {"Content-Length": str(len(EVENT))})
@@ -142,8 +144,35 @@ def test_half_sent_requests_hold_a_bounded_number_of_threads(
             sock.close()
 
 
-def _serve(bucket: Path, port: int) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HIGHLIGHTS_")}
+def test_a_client_trickling_headers_is_cut_off(endpoint: tuple[LocalPlatform, int]) -> None:
+    """One header line a second keeps every read inside the socket timeout; the request as a
+    whole still ends at READ_SECONDS."""
+    _, port = endpoint
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(b"POST /ice HTTP/1.1\r\n")
+        cut = False
+        for n in range(20):
+            time.sleep(0.5)
+            try:
+                sock.sendall(f"X-Slow-{n}: y\r\n".encode())
+                sock.setblocking(False)
+                try:
+                    cut = sock.recv(1) == b""
+                except BlockingIOError:
+                    pass
+                finally:
+                    sock.setblocking(True)
+            except OSError:
+                cut = True
+            if cut:
+                break
+    assert cut, "the slow client was never cut off"
+    assert time.monotonic() - started < local_platform.READ_SECONDS + 2
+
+
+def _serve(bucket: Path, port: int, **settings: str) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HIGHLIGHTS_")} | settings
     return subprocess.Popen(
         [
             sys.executable,
@@ -175,7 +204,8 @@ def test_a_second_serve_on_the_same_folder_exits_naming_the_first(tmp_path: Path
     try:
         assert first.stdout is not None
         assert first.stdout.readline().startswith("serving ")
-        second = _serve(bucket, _free_port())
+        # another state prefix is still the same folder, and the same inbox
+        second = _serve(bucket, _free_port(), HIGHLIGHTS_STATE_PREFIX=".other/")
         _out, err = second.communicate(timeout=30)
         assert second.returncode == 2
         assert f"pid {first.pid}" in err and "highlights serve" in err

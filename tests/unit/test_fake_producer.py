@@ -25,6 +25,7 @@ from highlights.producers.fake import (
     plan_success,
     planned_outputs,
 )
+from tests.support import Clock
 
 URL = "https://b.oss-cn-shanghai.aliyuncs.com/out/clip_{index}.mp4"
 
@@ -35,14 +36,6 @@ def request(count: int | None = 2, **extra: object) -> SubmitRequest:
         output["Count"] = count
     fields = {"input_config": json.dumps({"MediaArray": ["a.mp4"]})} | extra
     return SubmitRequest(output_config=json.dumps(output), **fields)  # type: ignore[arg-type]
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def walk(producer: FakeProducer, job_id: str, n: int) -> list[str]:
@@ -282,7 +275,7 @@ def test_peek_does_not_move_the_job() -> None:
 
 
 def test_clock_mode_moves_one_step_per_tick() -> None:
-    clock = FakeClock()
+    clock = Clock(1_700_000_000.0)
     producer = FakeProducer(clock=clock, step_seconds=10)
     job_id = producer.submit(request(), "tok", None)
     assert walk(producer, job_id, 3) == ["Init"] * 3
@@ -300,7 +293,7 @@ def test_clock_mode_moves_one_step_per_tick() -> None:
 
 
 def test_clock_mode_advance() -> None:
-    clock = FakeClock()
+    clock = Clock()
     producer = FakeProducer(clock=clock, step_seconds=60)
     job_id = producer.submit(request(), "tok", None)
     producer.advance(job_id, 1)

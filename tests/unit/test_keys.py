@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from highlights.ports import UnsafeKey
-from highlights.storage.keys import (
+from highlights.keys import (
     check_folder_key,
     check_key,
     folder_key_problem,
     key_problem,
     output_key_problem,
 )
+from highlights.ports import UnsafeKey
 
 
 @pytest.mark.parametrize("key", ["", "/a", "\\a", "a/", "a\x00b", "a\udc80", "k" * 1024])

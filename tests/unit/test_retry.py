@@ -11,22 +11,7 @@ from hypothesis import strategies as st
 
 from highlights.ports import HighlightsError, NotFound, PermanentError, TransientError
 from highlights.retry import backoff_ceiling, full_jitter, retry
-
-
-class FakeTime:
-    """A clock that only moves when something sleeps (or a call takes time)."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.support import Clock
 
 
 class Boom(Exception):
@@ -96,7 +81,7 @@ def test_full_jitter_uses_the_whole_range() -> None:
 
 
 def test_success_first_time_does_not_sleep() -> None:
-    t = FakeTime()
+    t = Clock()
     calls, call = failing([])
     assert retry(call, classify=classify, max_attempts=3, sleep=t.sleep, clock=t.clock) == "ok"
     assert calls == [1]
@@ -104,7 +89,7 @@ def test_success_first_time_does_not_sleep() -> None:
 
 
 def test_transient_errors_are_retried_with_growing_jittered_delays() -> None:
-    t = FakeTime()
+    t = Clock()
     calls, call = failing(["transient"] * 4)
     result = retry(
         call,
@@ -122,7 +107,7 @@ def test_transient_errors_are_retried_with_growing_jittered_delays() -> None:
 
 
 def test_max_attempts_bounds_the_calls() -> None:
-    t = FakeTime()
+    t = Clock()
     calls, call = failing(["transient"] * 10)
     with pytest.raises(TransientError) as caught:
         retry(call, classify=classify, max_attempts=3, sleep=t.sleep, clock=t.clock)
@@ -136,7 +121,7 @@ def test_max_attempts_bounds_the_calls() -> None:
 @pytest.mark.parametrize("budget", [0.5, 1.0, 3.0, 10.0, 20.0])
 @pytest.mark.parametrize("draw", [0.001, 0.3, 0.999])
 def test_budget_is_respected(budget: float, draw: float) -> None:
-    t = FakeTime()
+    t = Clock()
     start = t.now
     calls, call = failing(["transient"] * 100_000)
     with pytest.raises(TransientError):
@@ -154,7 +139,7 @@ def test_budget_is_respected(budget: float, draw: float) -> None:
 
 
 def test_budget_counts_time_spent_in_calls() -> None:
-    t = FakeTime()
+    t = Clock()
     calls = [0]
 
     def slow() -> str:
@@ -175,7 +160,7 @@ def test_budget_counts_time_spent_in_calls() -> None:
 
 
 def test_both_bounds_apply() -> None:
-    t = FakeTime()
+    t = Clock()
     calls, call = failing(["transient"] * 100)
     with pytest.raises(TransientError):
         retry(
@@ -190,7 +175,7 @@ def test_both_bounds_apply() -> None:
 
 
 def test_permanent_errors_are_not_retried_and_may_be_chained() -> None:
-    t = FakeTime()
+    t = Clock()
     calls, call = failing(["permanent", "transient"])
     with pytest.raises(PermanentError) as caught:
         retry(call, classify=classify, max_attempts=5, sleep=t.sleep, clock=t.clock)
@@ -200,7 +185,7 @@ def test_permanent_errors_are_not_retried_and_may_be_chained() -> None:
 
 
 def test_other_port_errors_are_raised_at_once() -> None:
-    t = FakeTime()
+    t = Clock()
     calls, call = failing(["transient", "missing"])
     with pytest.raises(NotFound):
         retry(call, classify=classify, max_attempts=5, sleep=t.sleep, clock=t.clock)
@@ -209,7 +194,7 @@ def test_other_port_errors_are_raised_at_once() -> None:
 
 
 def test_unclassified_exceptions_propagate_unchanged() -> None:
-    t = FakeTime()
+    t = Clock()
 
     def bug() -> str:
         raise KeyError("a bug")

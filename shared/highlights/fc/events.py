@@ -57,10 +57,10 @@ def submit_events(event: bytes | str | dict[str, Any]) -> list[ObjectCreated] | 
         manifest = body["manifest"]
         if not isinstance(manifest, dict):
             raise EventError("'manifest' must be a JSON object (the manifest itself)")
-        name = body.get("name")
-        if name is not None and not isinstance(name, str):
+        given = body.get("name")
+        if given is not None and not isinstance(given, str):
             raise EventError("'name' must be a string")
-        return DirectSubmit(manifest, name)
+        return DirectSubmit(manifest, given)
     raise EventError(
         "unknown event: expected an OSS trigger event, an EventBridge OSS event, "
         'or {"manifest": {...}, "name": "..."}'

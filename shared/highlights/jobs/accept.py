@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass
@@ -31,14 +32,21 @@ def accept(pipeline: Pipeline, ref: ManifestRef) -> Accepted:
     the job RECEIVED for a retry or for reconcile. A refused caller (credentials, permissions)
     leaves it RECEIVED too, without raising: retrying the event at once cannot help, the timer
     submits it once the cause is fixed."""
-    job_id = job_id_for(ref)
+    uploaded = _uploaded(pipeline, ref)
+    while True:
+        job_id = job_id_for(ref)
+        try:
+            record: JobRecord | None = pipeline.records.load(job_id)
+        except NotFound:
+            record = None
+        if record is None or not _uploaded_again(record, uploaded):
+            break
+        # The same bytes uploaded again after this version ended (A, B, then A again): the
+        # newest upload must stand, so it is a version of its own.
+        ref = dataclasses.replace(ref, attempt=record.manifest.attempt + 1)
     fields = {"job_id": job_id, "manifest_key": ref.key}
-    try:
-        record: JobRecord | None = pipeline.records.load(job_id)
-    except NotFound:
-        record = None
     if record is None:
-        record = _create(pipeline, ref, job_id)
+        record = _create(pipeline, ref, job_id, uploaded)
     elif record.state is not JobState.RECEIVED:
         log.info("duplicate event, job already %s", record.state.value, extra=fields)
         return Accepted(job_id, record.state, duplicate=True)
@@ -56,14 +64,41 @@ def accept(pipeline: Pipeline, ref: ManifestRef) -> Accepted:
     return Accepted(job_id, record.state)
 
 
-def _create(pipeline: Pipeline, ref: ManifestRef, job_id: str) -> JobRecord:
+def _uploaded(pipeline: Pipeline, ref: ManifestRef) -> float | None:
+    """When this version was uploaded (None: it is gone, or is another version by now)."""
+    try:
+        head = pipeline.store.head(ref.key)
+    except NotFound:
+        return None
+    return head.last_modified if _normal(head.etag) == _normal(ref.etag) else None
+
+
+def _uploaded_again(record: JobRecord, uploaded: float | None) -> bool:
+    before = record.manifest.uploaded
+    return (
+        record.state.terminal
+        and uploaded is not None
+        and before is not None
+        and int(uploaded) > int(before)
+    )
+
+
+def _create(
+    pipeline: Pipeline, ref: ManifestRef, job_id: str, uploaded: float | None = None
+) -> JobRecord:
     now = pipeline.clock()
     # The marker goes first: whatever happens next, reconcile can find its way back to this job.
     marker = pipeline.put_marker(ref, job_id, now + pipeline.received_lease)
     fresh = JobRecord(
         job_id=job_id,
         state=JobState.RECEIVED,
-        manifest={"bucket": ref.bucket, "key": ref.key, "etag": ref.etag, "attempt": ref.attempt},
+        manifest={
+            "bucket": ref.bucket,
+            "key": ref.key,
+            "etag": ref.etag,
+            "attempt": ref.attempt,
+            "uploaded": uploaded,
+        },
         client_token=client_token_for(ref),
         created_at=now,
         updated_at=now,
@@ -97,7 +132,7 @@ def submit(pipeline: Pipeline, record: JobRecord) -> JobRecord:
     if _waits_for_older(pipeline, record, request):
         return pipeline.reschedule(record, JobState.RECEIVED)
     try:
-        ice_job_id = pipeline.producer.submit(
+        producer_job_id = pipeline.producer.submit(
             request.submit_request(), record.client_token, request.notify_url
         )
     except PermanentError as exc:
@@ -105,8 +140,10 @@ def submit(pipeline: Pipeline, record: JobRecord) -> JobRecord:
         return pipeline.finish(
             record, JobState.FAILED, error=JobError(code=exc.code, message=exc.message)
         )
-    log.info("job submitted", extra={**fields, "ice_job_id": ice_job_id})
-    return pipeline.advance(record, JobState.SUBMITTED, pipeline.poll_first, ice_job_id=ice_job_id)
+    log.info("job submitted", extra={**fields, "producer_job_id": producer_job_id})
+    return pipeline.advance(
+        record, JobState.SUBMITTED, pipeline.poll_first, producer_job_id=producer_job_id
+    )
 
 
 def _prepare(pipeline: Pipeline, record: JobRecord) -> StoredRequest | JobRecord:
@@ -160,9 +197,9 @@ def _prepare(pipeline: Pipeline, record: JobRecord) -> StoredRequest | JobRecord
         return pipeline.finish(
             record, JobState.REJECTED, problems=(validation.errors, validation.warnings)
         )
-    note = versions.claim(pipeline, record, head.last_modified)
-    if note is not None and note.job_id != record.job_id:
-        return _supersede(pipeline, record, note.job_id)
+    newer = versions.newest(versions.claim(pipeline, record, head.last_modified), record.job_id)
+    if newer is not None:
+        return _supersede(pipeline, record, newer)
     manifest = validation.manifest
     request = StoredRequest.for_job(manifest.to_wire(), manifest.user_data, record.job_id, notify)
     try:
@@ -195,9 +232,11 @@ def _waits_for_older(pipeline: Pipeline, record: JobRecord, request: StoredReque
     cancel = getattr(pipeline.producer, "cancel", None)
     waiting = []
     for job in older:
-        if callable(cancel) and job.ice_job_id:
-            cancel(job.ice_job_id)
-        elif job.ice_job_id:
+        if callable(cancel) and job.producer_job_id:
+            cancel(job.producer_job_id)
+        else:
+            # ICE's, or not submitted yet (it may be mid-submit: it will see it is superseded
+            # and end unsubmitted; until then this job cannot know)
             waiting.append(job.job_id)
     if waiting:
         log.info(

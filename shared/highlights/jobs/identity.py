@@ -44,6 +44,15 @@ def job_id_for(ref: ManifestRef) -> str:
     return f"{slug}-{_digest(ref)[:HASH_LENGTH]}"
 
 
+_JOB_ID = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{NAME_LIMIT - 1}}}-[0-9a-f]{{{HASH_LENGTH}}}")
+
+
+def is_job_id(text: str) -> bool:
+    """Whether text has the shape of a job id (untrusted input is checked before any key is made
+    of it)."""
+    return bool(_JOB_ID.fullmatch(text))
+
+
 def client_token_for(ref: ManifestRef) -> str:
     """At most 64 ASCII characters, as Alibaba Cloud's ClientToken allows."""
     return f"hl-{_digest(ref)[:40]}"

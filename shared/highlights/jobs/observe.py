@@ -26,11 +26,11 @@ def observe(pipeline: Pipeline, job_id: str) -> JobRecord | None:
     except NotFound:
         log.info("observe: unknown job", extra={"job_id": job_id})
         return None
-    if record.state.terminal or record.ice_job_id is None:
+    if record.state.terminal or record.producer_job_id is None:
         return record
-    fields = {"job_id": job_id, "ice_job_id": record.ice_job_id}
+    fields = {"job_id": job_id, "producer_job_id": record.producer_job_id}
     try:
-        status = pipeline.producer.get(record.ice_job_id)
+        status = pipeline.producer.get(record.producer_job_id)
     except (NotFound, PermanentError) as exc:
         code = getattr(exc, "code", "JobNotFound")
         log.warning("producer cannot read the job: %s", code, extra=fields)
@@ -42,12 +42,12 @@ def observe(pipeline: Pipeline, job_id: str) -> JobRecord | None:
             message = f"a newer version of {record.manifest.key} (job {newer}) replaced this one"
             error = JobError(code="Superseded", message=message)
             return pipeline.finish(record, JobState.SUPERSEDED, status=status, error=error)
-        error = (
+        failure = (
             JobError(code=status.error_code, message=status.error_message or "")
             if status.error_code
             else None
         )
-        return pipeline.finish(record, state_of(status), status=status, error=error)
+        return pipeline.finish(record, state_of(status), status=status, error=failure)
     raw = status.raw_status
     if raw is not None and raw != record.producer_status:
         # Once per job and value: an undocumented state is taken as "still working".

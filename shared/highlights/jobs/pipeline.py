@@ -20,11 +20,11 @@ from highlights.jobs.record import JobError, JobRecord, JobRecords, StaleRecord
 from highlights.jobs.requests import StoredRequest
 from highlights.jobs.results import build_rejection, build_result, encode
 from highlights.jobs.states import JobState
+from highlights.keys import folder_key_problem, output_key_problem
 from highlights.manifest.limits import MAX_MANIFEST_BYTES
 from highlights.manifest.problems import Problem
 from highlights.manifest.references import parse_oss_url
 from highlights.ports import JobStatus, NotFound, ObjectStore, Producer, UnsafeKey
-from highlights.storage.keys import output_key_problem
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ class Pipeline:
 
     # -- scheduling
     def poll_delay(self, polls: int) -> float:
-        return min(self.poll_first * 2 ** min(polls, 20), self.poll_max)
+        return min(self.poll_first * 2.0 ** min(polls, 20), self.poll_max)
 
     def put_marker(self, ref: ManifestRef, job_id: str, due: float) -> str:
         key = self.layout.inflight(job_id, due)
@@ -142,6 +142,8 @@ class Pipeline:
         if state is JobState.REJECTED:
             errors, warnings = problems or ([], [])
             key = self.layout.rejection(record.manifest.key)
+            if folder_key_problem(key) is not None:  # a manifest named near the limits
+                key = self.layout.rejection(record.job_id)
             self.store.put(key, encode(build_rejection(final, errors, warnings, now)))
         else:
             request = self.stored_request(record.job_id)

@@ -57,7 +57,19 @@ class Tick:
 
 
 def reconcile(pipeline: Pipeline) -> Tick:
+    """One tick. Never raises for what a store or producer does: a tick that cannot go on (out of
+    time, the store slow or refusing) ends early, and the next one carries on."""
     tick = Tick()
+    try:
+        _tick(pipeline, tick)
+    except (TransientError, ServiceRefused) as exc:
+        tick.out_of_time = tick.out_of_time or exc.code == "DeadlineExceeded"
+        log.warning("reconcile tick cut short: %s", exc.code)
+    log.info("reconcile tick", extra={"tick": tick.to_dict()})
+    return tick
+
+
+def _tick(pipeline: Pipeline, tick: Tick) -> None:
     now = pipeline.clock()
     refusals: set[str] = set()
     markers = pipeline.store.list(
@@ -91,8 +103,8 @@ def reconcile(pipeline: Pipeline) -> Tick:
             _contain(pipeline, stored.key, job_id, exc, tick)
     if refusals:
         log.error(
-            "the service refused the caller (%s) for %d job(s), which wait with back-off; check the "
-            "function's credentials and RAM policy",
+            "the service refused the caller (%s) for %d job(s), which wait with back-off: check "
+            "the function's credentials, its RAM policy and the account",
             ", ".join(sorted(refusals)),
             tick.refused,
         )
@@ -100,8 +112,6 @@ def reconcile(pipeline: Pipeline) -> Tick:
         tick.out_of_time = True
     else:
         _sweep(pipeline, tick)
-    log.info("reconcile tick", extra={"tick": tick.to_dict()})
-    return tick
 
 
 def _out_of_time() -> bool:

@@ -19,6 +19,7 @@ class ManifestLocation(BaseModel):
     key: str
     etag: str
     attempt: int = 0
+    uploaded: float | None = None  # the version's upload time, when the store said
 
     def ref(self) -> ManifestRef:
         return ManifestRef(self.bucket, self.key, self.etag, self.attempt)
@@ -37,6 +38,8 @@ class Transition(BaseModel):
 class JobRecord(BaseModel):
     """What the pipeline knows about a job. The producer, not this record, is the truth on outcome."""
 
+    model_config = ConfigDict(populate_by_name=True)
+
     version: int = 1
     job_id: str
     state: JobState
@@ -44,7 +47,9 @@ class JobRecord(BaseModel):
     client_token: str
     created_at: float
     updated_at: float
-    ice_job_id: str | None = None
+    # The producer's own id of the job (ICE's JobId, or the local engine's). Stored as
+    # `ice_job_id`, the name the first records used, so records stay readable both ways.
+    producer_job_id: str | None = Field(None, alias="ice_job_id")
     polls: int = 0
     failures: int = Field(0, description="unexpected errors while handling the job, in a row")
     producer_status: str | None = Field(
@@ -112,4 +117,4 @@ class JobRecords:
 
 
 def _encode(record: JobRecord) -> bytes:
-    return json.dumps(record.model_dump(mode="json"), indent=1).encode()
+    return json.dumps(record.model_dump(mode="json", by_alias=True), indent=1).encode()

@@ -14,12 +14,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from highlights import user_data
 from highlights.callback_auth import without_token
 from highlights.ports import SubmitRequest
 
 # The UserData keys the pipeline adds to a job's own (the manifest's rules keep them free).
-PIPELINE_JOB_KEY = "HighlightsJobId"
-NOTIFY_KEY = "NotifyAddress"
+PIPELINE_JOB_KEY = user_data.JOB_ID
+NOTIFY_KEY = user_data.NOTIFY_ADDRESS
 CONFIGS = ("InputConfig", "EditingConfig", "OutputConfig", "TemplateConfig")
 
 

@@ -21,7 +21,9 @@ class JobSummary(BaseModel):
     id: str
     state: JobState
     manifest: ManifestLocation
-    ice_job_id: str | None = None
+    ice_job_id: str | None = Field(
+        None, description="the producer's id of the job: ICE's JobId, or the local engine's"
+    )
     created_at: str
     submitted_at: str | None = None
     completed_at: str | None = None
@@ -128,7 +130,7 @@ def build_result(
             id=record.job_id,
             state=record.state,
             manifest=record.manifest,
-            ice_job_id=record.ice_job_id,
+            ice_job_id=record.producer_job_id,
             created_at=iso(record.created_at) or "",
             submitted_at=iso(_submitted_at(record)),
             completed_at=iso(completed),
@@ -137,7 +139,7 @@ def build_result(
         outputs=rows,
         summary=Counts(requested=requested, succeeded=succeeded, failed=requested - succeeded),
         request=request,
-        timelines=(status.extra.get("timelines") if status else None),
+        timelines=(list(status.timelines) if status and status.timelines else None),
     )
 
 

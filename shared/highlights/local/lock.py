@@ -1,9 +1,10 @@
 """One engine per bucket folder: `highlights serve` and `run` take an exclusive lock on it.
 
 Two engines on one folder would render the same jobs at once and write the same outputs. The lock
-is an `flock` on a file in the folder's state: the kernel drops it when the process ends, however
-it ends (a crash, kill -9), so it can never be left stuck. Beside it the holder writes who it is,
-for the message the next one prints.
+is an `flock` on `.engine.lock` at the top of the folder, not under the state prefix: two engines
+with different state prefixes on one folder would both take every manifest of its inbox. The
+kernel drops it when the process ends, however it ends (a crash, kill -9), so it can never be left
+stuck. In it the holder writes who it is, for the message the next one prints.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+
+LOCK_NAME = ".engine.lock"
 
 
 class BucketBusy(Exception):
@@ -31,9 +34,9 @@ class BucketBusy(Exception):
 
 
 class BucketLock:
-    def __init__(self, root: Path, state_prefix: str = ".highlights/") -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.path = root / state_prefix / "local" / "engine.lock"
+        self.path = root / LOCK_NAME
         self._fd: int | None = None
 
     def acquire(self, command: str, *, port: int | None = None) -> None:

@@ -1,6 +1,7 @@
-"""Runs the real handlers the way Function Compute would, on a folder bucket: OSS-shaped events for
-the submit function, an HTTP endpoint on 127.0.0.1 for the callback function, and a timer for the
-reconcile function."""
+"""Function Compute's stand-in on a folder bucket: the very handler bodies the functions run, called
+the way Function Compute calls them: OSS-shaped events for submit, an HTTP endpoint on 127.0.0.1
+for the callback, a timer for reconcile. It builds its system from its own settings and never
+touches the process environment."""
 
 from __future__ import annotations
 
@@ -8,22 +9,23 @@ import contextlib
 import errno
 import json
 import logging
-import os
 import secrets
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from functions.callback.index import handler as callback_handler
-from functions.reconcile.index import handler as reconcile_handler
-from functions.submit.index import handler as submit_handler
+from highlights.bootstrap import System, build
 from highlights.callback_auth import authentic
-from highlights.fc import app
+from highlights.config import Settings
+from highlights.fc.callback import handle_callback
+from highlights.fc.submit import handle_submit
+from highlights.fc.timer import handle_reconcile
 from highlights.jobs.pipeline import Pipeline
 from highlights.storage.local import LocalStore
 
@@ -32,8 +34,8 @@ log = logging.getLogger(__name__)
 # The callback endpoint faces whatever can reach 127.0.0.1: every request is bounded.
 MAX_BODY_BYTES = 64 * 1024  # an ICE event is a few hundred bytes
 SOCKET_TIMEOUT = 5.0  # seconds a client may stay silent mid-request
-READ_SECONDS = 10.0  # for the whole body, however it trickles in
-MAX_WORKERS = 8  # requests handled at once; more are refused at once
+READ_SECONDS = 10.0  # for the whole request (line, headers, body), however it trickles in
+MAX_WORKERS = 32  # requests handled at once; more are refused at once
 
 
 class PortBusy(Exception):
@@ -71,6 +73,22 @@ def _callback_handler(platform: LocalPlatform) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         timeout = SOCKET_TIMEOUT
 
+        def setup(self) -> None:
+            super().setup()
+            # The socket timeout bounds each read; this bounds the whole request, so a client
+            # sending a header line every few seconds cannot hold a worker for long.
+            self._watchdog = threading.Timer(READ_SECONDS, self._cut)
+            self._watchdog.daemon = True
+            self._watchdog.start()
+
+        def _cut(self) -> None:
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+        def finish(self) -> None:
+            self._watchdog.cancel()
+            super().finish()
+
         def do_POST(self) -> None:
             try:
                 status, body = self._callback()
@@ -98,6 +116,7 @@ def _callback_handler(platform: LocalPlatform) -> type[BaseHTTPRequestHandler]:
             if body is None:
                 self.close_connection = True
                 return 408, {"error": "the body did not arrive in time"}
+            self._watchdog.cancel()  # read in time: the answer may take ICE's window
             event = {
                 "version": "v1",
                 "rawPath": parts.path,
@@ -113,7 +132,9 @@ def _callback_handler(platform: LocalPlatform) -> type[BaseHTTPRequestHandler]:
                     }
                 },
             }
-            answer = callback_handler(json.dumps(event).encode(), Context("callback"))
+            answer = handle_callback(
+                platform.system, json.dumps(event).encode(), Context("callback")
+            )
             return int(answer.get("statusCode", 500)), json.loads(answer.get("body") or "{}")
 
         def _answer(self, status: int, body: dict[str, Any]) -> None:
@@ -139,7 +160,7 @@ def _read_body(handler: BaseHTTPRequestHandler, length: int) -> bytes | None:
         if time.monotonic() > deadline:
             return None
         try:
-            chunk = handler.rfile.read1(min(left, 16384))  # type: ignore[attr-defined]
+            chunk = handler.rfile.read1(min(left, 16384))
         except OSError:  # the socket timeout
             return None
         if not chunk:
@@ -155,7 +176,6 @@ class Context:
     def __init__(self, function: str) -> None:
         self.request_id = uuid.uuid4().hex
         self.function = {"name": function}
-        self.region = os.environ.get("HIGHLIGHTS_REGION")
 
 
 def oss_event(bucket: str, key: str, etag: str, size: int) -> bytes:
@@ -163,51 +183,76 @@ def oss_event(bucket: str, key: str, etag: str, size: int) -> bytes:
         "eventName": "ObjectCreated:PutObject",
         "eventSource": "acs:oss",
         "eventVersion": "1.0",
-        "region": os.environ.get("HIGHLIGHTS_REGION", ""),
         "oss": {"bucket": {"name": bucket}, "object": {"key": key, "eTag": etag, "size": size}},
     }
     return json.dumps({"events": [record]}).encode()
 
 
+def local_settings(
+    bucket: Path, *, env: Mapping[str, str] | None = None, region: str | None = None
+) -> Settings:
+    """Settings for the local engine on a folder: the environment's (`env`; none by default),
+    with the folder as the store; the platform sets its own callback address."""
+    return Settings.from_env(
+        {} if env is None else env,
+        store=str(bucket.resolve()),
+        producer="local",
+        region=region,
+        callback_url=None,
+    )
+
+
 class LocalPlatform:
-    """The three functions on one folder. Configures the environment the handlers read."""
+    """The functions on one folder, built from `settings` (a folder store, the local engine)."""
 
-    def __init__(self, bucket: Path, *, region: str | None = None, port: int = 0) -> None:
-        self.root = bucket.resolve()
+    def __init__(self, settings: Settings, *, port: int = 0, renderer: Any = None) -> None:
+        self.root = Path(settings.store).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self._server: ThreadingHTTPServer | None = None
+        self.settings = settings
+        self.layout = settings.layout()
         self._port = port
-        os.environ["HIGHLIGHTS_STORE"] = str(self.root)
-        os.environ["HIGHLIGHTS_PRODUCER"] = "local"
-        if region:
-            os.environ["HIGHLIGHTS_REGION"] = region
-        os.environ.setdefault("HIGHLIGHTS_REGION", "cn-shanghai")
-        if not os.environ.get("HIGHLIGHTS_CALLBACK_KEYS"):
-            os.environ["HIGHLIGHTS_CALLBACK_KEYS"] = self._local_key()
-        app.reset()
+        self._renderer = renderer
+        self._server: ThreadingHTTPServer | None = None
+        self._system: System | None = None
 
-    def _local_key(self) -> str:
-        """A signing key kept in the bucket, so a restarted serve still verifies its engine."""
-        path = self.root / ".highlights" / "local" / "callback.key"
+    @classmethod
+    def for_folder(
+        cls, bucket: Path, *, region: str | None = None, port: int = 0, renderer: Any = None
+    ) -> LocalPlatform:
+        return cls(local_settings(bucket, region=region), port=port, renderer=renderer)
+
+    def _local_keys(self) -> tuple[str, ...]:
+        """The settings' keys, else one kept in the bucket, so a restarted serve still verifies
+        the tokens of the jobs it has in flight."""
+        if self.settings.callback_keys:
+            return self.settings.callback_keys
+        path = self.root / self.layout.state / "local" / "callback.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(secrets.token_hex(16))
             path.chmod(0o600)
-        return path.read_text().strip()
+        return (path.read_text().strip(),)
+
+    @property
+    def system(self) -> System:
+        if self._system is None:
+            raise RuntimeError("start() the platform first")
+        return self._system
 
     @property
     def pipeline(self) -> Pipeline:
-        return app.pipeline()
+        return self.system.pipeline
 
     @property
     def store(self) -> LocalStore:
-        store = self.pipeline.store
+        store = self.system.store
         assert isinstance(store, LocalStore)
         return store
 
     # -- callback endpoint
-    def start_callback_server(self) -> str:
-        """Serve the callback function on 127.0.0.1. Raises PortBusy when the port is taken."""
+    def start(self) -> str:
+        """Serve the callback function on 127.0.0.1 and build the system that knows its address;
+        returns the address. Raises PortBusy when the port is taken."""
         try:
             self._server = _CallbackServer(("127.0.0.1", self._port), _callback_handler(self))
         except OSError as exc:
@@ -218,20 +263,21 @@ class LocalPlatform:
                 ) from None
             raise
         url = f"http://127.0.0.1:{self._server.server_address[1]}/ice"
-        os.environ["HIGHLIGHTS_CALLBACK_URL"] = url
-        app.reset()
+        values = self.settings.model_dump()
+        values.update(callback_url=url, callback_keys=self._local_keys())
+        self.settings = Settings.model_validate(values)
+        self._system = build(self.settings, renderer=self._renderer)
         threading.Thread(
             target=self._server.serve_forever, name="callback-endpoint", daemon=True
         ).start()
         return url
 
     def authentic(self, query: dict[str, str], header: Callable[[str], str | None]) -> bool:
-        settings = app.settings()
         return authentic(
             query,
             header,
-            keys=settings.callback_keys,
-            callback_url=settings.callback_url,
+            keys=self.settings.callback_keys,
+            callback_url=self.settings.callback_url,
             now=time.time(),
         )
 
@@ -245,10 +291,10 @@ class LocalPlatform:
     def place(self, manifest: Path) -> str:
         """Copy a manifest file into the inbox (unless it is already there); returns its key."""
         manifest = manifest.resolve()
-        inbox = self.pipeline.layout.inbox
+        inbox = self.layout.inbox
         if manifest.is_relative_to(self.root):
             key = manifest.relative_to(self.root).as_posix()
-            if self.pipeline.layout.is_manifest(key):
+            if self.layout.is_manifest(key):
                 return key
         key = f"{inbox}{manifest.stem}.json"
         data = manifest.read_bytes()
@@ -263,13 +309,12 @@ class LocalPlatform:
     def deliver(self, key: str) -> dict[str, Any]:
         """What the OSS trigger does when key is written."""
         head = self.store.head(key)
-        return submit_handler(
-            oss_event(self.store.bucket, key, head.etag, head.size), Context("submit")
-        )
+        event = oss_event(self.store.bucket, key, head.etag, head.size)
+        return handle_submit(self.system, event, Context("submit"))
 
     def tick(self) -> dict[str, Any]:
         timer = {"triggerTime": None, "triggerName": "reconcile", "payload": ""}
-        return reconcile_handler(json.dumps(timer).encode(), Context("reconcile"))
+        return handle_reconcile(self.system, json.dumps(timer).encode(), Context("reconcile"))
 
     def watch(
         self,
@@ -280,17 +325,18 @@ class LocalPlatform:
         on_event: Callable[[str, dict[str, Any]], None],
     ) -> None:
         """Feed the submit function every new manifest version; tick reconcile on a timer."""
-        seen: set[tuple[str, str]] = set()
-        inbox = self.pipeline.layout.inbox
+        seen: set[tuple[str, str, int]] = set()  # the same bytes uploaded again are news too
+        inbox = self.layout.inbox
         next_tick = 0.0
         clock = self.pipeline.clock
         while not stop.is_set():
             for obj in self.store.list(inbox):
-                if (obj.key, obj.etag) in seen or not self.pipeline.layout.is_manifest(obj.key):
+                version = (obj.key, obj.etag, int(obj.last_modified))
+                if version in seen or not self.layout.is_manifest(obj.key):
                     continue
                 try:
                     on_event(obj.key, self.deliver(obj.key))
-                    seen.add((obj.key, obj.etag))
+                    seen.add(version)
                 except Exception as exc:
                     log.warning("submit failed for %s, retrying: %s", obj.key, exc)
             if clock() >= next_tick:

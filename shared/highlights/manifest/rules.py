@@ -8,32 +8,19 @@ report them.
 from __future__ import annotations
 
 import ipaddress
-import json
-import re
 from collections.abc import Iterator
-from typing import Any, NamedTuple
-from urllib.parse import unquote, urlsplit
+from typing import Any
+from urllib.parse import urlsplit
 
-from highlights.manifest import limits
+from highlights.manifest import limits, output_rules, text_rules
 from highlights.manifest.problems import Findings, Loc, json_path, shorten
 from highlights.manifest.references import (
     MEDIA_ID,
-    PLACEHOLDER_MESSAGE,
-    PLACEHOLDER_START,
     check_media_reference,
-    check_region,
     parse_oss_url,
     placeholder_in,
 )
 from highlights.manifest.vocabulary import EFFECTS, FILTERS, REGIONS, TRANSITIONS, suggest
-from highlights.storage.keys import MAX_KEY_BYTES, MAX_SEGMENT_BYTES, output_key_problem
-
-USER_DATA_LIMIT = 512
-# What the pipeline adds to UserData: ICE's notify address (SetEventCallback allows 256 bytes of URL)
-# and our job id, sized for the longest value each may take.
-RESERVED_USER_DATA_KEYS = ("NotifyAddress", "HighlightsJobId")
-NOTIFY_ADDRESS_BUDGET = 256
-JOB_ID_BUDGET = 80
 
 
 def check(
@@ -49,7 +36,7 @@ def check(
             "$", f"region {region!r} does not offer movie highlights", ", ".join(REGIONS)
         )
         region = None
-    _strings(doc, (), findings, _PLAIN)
+    text_rules.check_strings(doc, findings)
     inputs = _obj(doc.get("InputConfig"))
     scene = _obj(inputs.get("SceneInfo"))
     _mode(inputs, scene, findings)
@@ -58,8 +45,8 @@ def check(
     _sub_headings(inputs, findings)
     _vocabularies(_obj(_obj(doc.get("EditingConfig")).get("ProcessConfig")), findings)
     _media(doc, findings, region)
-    _output(_obj(doc.get("OutputConfig")), findings, region, reserved_prefixes)
-    _user_data(doc.get("UserData"), findings, notify_url)
+    output_rules.check_output(_obj(doc.get("OutputConfig")), findings, region, reserved_prefixes)
+    output_rules.check_user_data(doc.get("UserData"), findings, notify_url)
 
 
 def _obj(value: Any) -> dict[str, Any]:
@@ -68,80 +55,6 @@ def _obj(value: Any) -> dict[str, Any]:
 
 def _items(value: Any) -> Iterator[tuple[int, Any]]:
     return enumerate(value) if isinstance(value, list) else iter(())
-
-
-class _TextRule(NamedTuple):
-    """Which control characters a string may not hold, and what to say about it."""
-
-    refused: re.Pattern[str] | None
-    accepted: str
-    suspect: re.Pattern[str]  # one search that finds all `_string` reports (and a little more)
-
-
-def _text_rule(refused: str | None, accepted: str) -> _TextRule:
-    suspect = "|".join(p for p in (PLACEHOLDER_START, refused) if p)
-    return _TextRule(re.compile(refused) if refused else None, accepted, re.compile(suspect))
-
-
-_PLAIN = _text_rule(
-    limits.CONTROL_CHARACTERS, "text without control characters (U+0000-001F, 007F-009F)"
-)
-_TITLE = _text_rule(limits.TITLE_CONTROL_CHARACTERS, "printable text; \\n for a line break")
-_SCRIPT = _text_rule(
-    limits.SCRIPT_CONTROL_CHARACTERS, "printable text; \\n, \\r and \\t as whitespace"
-)
-_FREE = _text_rule(None, "")  # passed on as JSON, never drawn or spoken
-# The text of these keys (strings, or lists of strings) is drawn or spoken.
-_TEXT_RULES = {
-    "TitleArray": _TITLE,
-    "SpeechTextArray": _SCRIPT,
-    "SpeechText": _SCRIPT,
-    "ScriptText": _SCRIPT,
-    "Descriptions": _SCRIPT,
-    "Settings": _SCRIPT,
-}
-_FREE_FORM = ("UserData", "TemplateConfig")
-
-
-def _strings(value: Any, loc: Loc, findings: Findings, rule: _TextRule) -> None:
-    """Placeholders anywhere, and control characters where the text is used."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if rule is _FREE or (not loc and key in _FREE_FORM):
-                inner = _FREE
-            else:
-                inner = _TEXT_RULES.get(key, rule) if isinstance(key, str) else rule
-            if isinstance(item, str):
-                if inner.suspect.search(item):
-                    _string(item, (*loc, key), findings, inner)
-            elif isinstance(item, dict | list):
-                _strings(item, (*loc, key), findings, inner)
-    elif isinstance(value, list):
-        for i, item in enumerate(value):
-            if isinstance(item, str):
-                if rule.suspect.search(item):
-                    _string(item, (*loc, i), findings, rule)
-            elif isinstance(item, dict | list):
-                _strings(item, (*loc, i), findings, rule)
-    elif isinstance(value, str) and rule.suspect.search(value):
-        _string(value, loc, findings, rule)
-
-
-def _string(value: str, loc: Loc, findings: Findings, rule: _TextRule) -> None:
-    found = placeholder_in(value)
-    if found:
-        findings.error(loc, PLACEHOLDER_MESSAGE.format(value=_short(value), found=found))
-    control = rule.refused.search(value) if rule.refused else None
-    if control:
-        findings.error(
-            loc,
-            f"control character U+{ord(control.group()):04X} at character {control.start()}",
-            rule.accepted,
-        )
-
-
-def _short(value: str) -> str:
-    return shorten(value, 80)
 
 
 SPEECH = ("InputConfig", "SpeechTextArray")
@@ -315,7 +228,9 @@ def _media(doc: dict[str, Any], findings: Findings, region: str | None) -> None:
             for i, v in _items(inputs.get(field))
             if isinstance(v, str)
         ]
-    stickers = [(("InputConfig", "Sticker"), inputs.get("Sticker"))] if "Sticker" in inputs else []
+    stickers: list[tuple[Loc, Any]] = (
+        [(("InputConfig", "Sticker"), inputs.get("Sticker"))] if "Sticker" in inputs else []
+    )
     stickers += [
         (("InputConfig", "StickerArray", i), s) for i, s in _items(inputs.get("StickerArray"))
     ]
@@ -380,104 +295,3 @@ def _public_url(value: str, loc: Loc, findings: Findings) -> None:
         findings.error(
             loc, f"{host} is not reachable from ICE; the photo must be public", "a public URL"
         )
-
-
-OUTPUT = ("OutputConfig",)
-
-
-def _output(
-    output: dict[str, Any], findings: Findings, region: str | None, reserved: tuple[str, ...]
-) -> None:
-    if not output or output.get("GeneratePreviewOnly") is True:
-        return
-    count = output.get("Count")
-    last = count if isinstance(count, int) and 1 <= count <= limits.MAX_OUTPUTS else 1
-    media_url = output.get("MediaURL")
-    vod = [k for k in ("StorageLocation", "FileName") if output.get(k) is not None]
-    destination = "MediaURL (OSS), or StorageLocation + FileName (VOD)"
-    if media_url is not None and vod:
-        findings.error((*OUTPUT, "MediaURL"), "give one destination, not both", destination)
-    elif media_url is None and not vod:
-        findings.error(OUTPUT, "no destination for the videos", destination)
-    elif media_url is None and len(vod) == 1:
-        missing = "FileName" if vod == ["StorageLocation"] else "StorageLocation"
-        findings.error((*OUTPUT, missing), f"{missing} is required with {vod[0]}", destination)
-    if isinstance(media_url, str) and not placeholder_in(media_url):
-        location = parse_oss_url(media_url)
-        if location is not None and "{index}" not in media_url:
-            findings.error(
-                (*OUTPUT, "MediaURL"), "must contain {index}", "e.g. .../name_{index}.mp4"
-            )
-        if location is None and ("accelerate" in media_url or "cdn" in media_url.lower()):
-            findings.error(
-                (*OUTPUT, "MediaURL"),
-                "outputs cannot go to an acceleration or CDN domain",
-                "http(s)://<bucket>.oss-<region>.aliyuncs.com/<key>",
-            )
-        if location is not None:
-            _output_key(location.key, (*OUTPUT, "MediaURL"), last, reserved, findings)
-    file_name = output.get("FileName")
-    if isinstance(file_name, str) and "{index}" not in file_name:
-        findings.error((*OUTPUT, "FileName"), "must contain {index}", "e.g. name_{index}.mp4")
-    if isinstance(file_name, str) and file_name and not placeholder_in(file_name):
-        # The local engine writes the VOD form to this key of its folder.
-        _output_key(file_name, (*OUTPUT, "FileName"), last, reserved, findings)
-    storage = output.get("StorageLocation")
-    if isinstance(storage, str) and not placeholder_in(storage):
-        location = parse_oss_url(f"https://{storage}/x")
-        if location is None:
-            findings.error(
-                (*OUTPUT, "StorageLocation"),
-                f"{shorten(storage)!r} is not a VOD storage address",
-                "<bucket>.oss-<region>.aliyuncs.com",
-            )
-        else:
-            message, accepted = check_region(location.region, region)
-            if message:
-                findings.error((*OUTPUT, "StorageLocation"), message, accepted)
-
-
-def _output_key(
-    template: str, loc: Loc, last: int, reserved: tuple[str, ...], findings: Findings
-) -> None:
-    """Every output's key (`{index}` is 1 to Count; the last is the longest) must be one every
-    store takes and the pipeline may write, as written and as OSS reads it (percent-decoded)."""
-    key = template.replace("{index}", str(last))
-    for candidate, how in ((key, ""), (unquote(key), "percent-decoded, ")):
-        problem = output_key_problem(candidate, reserved)
-        if problem:
-            outside = [p for p in reserved if p]
-            findings.error(
-                loc,
-                f"the output cannot be written there: {how}{problem}",
-                f"a key of '/'-separated names (no empty, '.' or '..' name, each at most "
-                f"{MAX_SEGMENT_BYTES} bytes, {MAX_KEY_BYTES} in all), without control characters"
-                + (f", outside {', '.join(outside)}" if outside else ""),
-            )
-            return
-
-
-def _user_data(user_data: Any, findings: Findings, notify_url: str | None) -> None:
-    if user_data is None:
-        return
-    if not isinstance(user_data, dict):
-        return  # the model reports the type
-    for key in RESERVED_USER_DATA_KEYS:
-        if key in user_data:
-            findings.error(("UserData", key), f"{key} is set by the pipeline; choose another key")
-    notify = notify_url or "x" * NOTIFY_ADDRESS_BUDGET
-    reserved = {"NotifyAddress": notify, "HighlightsJobId": "x" * JOB_ID_BUDGET}
-    total = _json_size({**user_data, **reserved})
-    if total > USER_DATA_LIMIT:
-        room = USER_DATA_LIMIT - _json_size(reserved) - 1  # the comma that joins the user's keys
-        findings.error(
-            "UserData",
-            f"with the pipeline's keys UserData would be {total} bytes of JSON; ICE takes "
-            f"{USER_DATA_LIMIT}: the user's keys may take {max(room, 0)} bytes, "
-            f"they take {_json_size(user_data) - 2}",
-            f"at most {max(room, 0)} bytes of user keys and values",
-        )
-
-
-def _json_size(value: Any) -> int:
-    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from highlights import user_data as user_data_keys
 from highlights.ports import JobStatus, NotFound, PermanentError, SubJob, SubJobState, SubmitRequest
 
 FIRST_INDEX = 1
@@ -326,7 +327,7 @@ class FakeProducer:
         _check_token(client_token)
         user_data = dict(request.user_data)
         if notify_url:
-            user_data["NotifyAddress"] = notify_url
+            user_data[user_data_keys.NOTIFY_ADDRESS] = notify_url
         self._check_user_data(user_data)
         existing = self._by_token.get(client_token) if client_token else None
         if existing is not None:

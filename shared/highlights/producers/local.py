@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from highlights import user_data
 from highlights.ports import (
     AlreadyExists,
     JobStatus,
@@ -118,7 +119,7 @@ class LocalProducer:
                 "TemplateConfig": request.template_config,
                 "UserData": {
                     **request.user_data,
-                    **({"NotifyAddress": notify_url} if notify_url else {}),
+                    **({user_data.NOTIFY_ADDRESS: notify_url} if notify_url else {}),
                 },
             },
             "notify_url": notify_url,
@@ -420,11 +421,9 @@ def _status(state: dict[str, Any]) -> JobStatus:
         error_message=state.get("error_message"),
         create_time=_utc(state.get("created")),
         complete_time=_utc(state.get("completed")),
-        extra={
-            "timelines": state.get("timelines") or [],
-            "progress": state.get("progress", 0.0),
-            "message": state.get("message"),
-        },
+        timelines=tuple(state.get("timelines") or ()),
+        progress=state.get("progress", 0.0),
+        message=state.get("message"),
     )
 
 

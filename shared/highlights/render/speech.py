@@ -198,6 +198,7 @@ def _espeak(voice: str) -> _Speaker:
 
 def _engine(requested: str | None, notes: list[str]) -> Engine:
     choice = (requested or current_tools().tts or "auto").strip().lower()
+    choice = "espeak" if choice == "espeak-ng" else choice  # the settings accept either name
     if choice in ("auto", "espeak", "piper"):
         return choice  # type: ignore[return-value]
     _note(notes, f"the speech engine {choice!r} is not auto, espeak or piper; using auto")

@@ -10,6 +10,7 @@ A folder cannot hold both `a` and `a/b` (OSS can): such a write raises UnsafeKey
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import hashlib
 import os
@@ -20,8 +21,8 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from pathlib import Path
 
+from highlights.keys import check_folder_key, is_temp_name
 from highlights.ports import AlreadyExists, NotFound, StoredObject, UnsafeKey
-from highlights.storage.keys import check_folder_key, is_temp_name
 
 _CHUNK = 1 << 20
 _ETAG_CACHE_SIZE = 4096
@@ -267,7 +268,7 @@ class LocalStore:
                 if found is not None:  # vanished since the scan, or not a regular file
                     yield found
 
-    def _sorted_entries(self, directory: Path) -> list[tuple[str, os.DirEntry[str]]]:
+    def _sorted_entries(self, directory: Path) -> builtins.list[tuple[str, os.DirEntry[str]]]:
         """A folder's entries, sorted so that walking them yields keys in lexicographic order.
 
         A folder `d` sorts as `d/`, the prefix of every key under it: names may contain

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from highlights.keys import check_key
 from highlights.ports import AlreadyExists, NotFound, StoredObject
-from highlights.storage.keys import check_key
 
 
 @dataclass(frozen=True)

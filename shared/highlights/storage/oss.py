@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
-import logging
 import random
 import re
 import threading
@@ -43,6 +42,7 @@ from urllib.parse import urlsplit
 
 from highlights import budget
 from highlights.credentials import Credentials, require, source
+from highlights.keys import MAX_KEY_BYTES, check_key  # noqa: F401 - re-exported
 from highlights.ports import (
     AlreadyExists,
     HighlightsError,
@@ -53,7 +53,7 @@ from highlights.ports import (
     TransientError,
 )
 from highlights.retry import DEFAULT_BASE, DEFAULT_CAP, retry
-from highlights.storage.keys import MAX_KEY_BYTES, check_key  # noqa: F401 - re-exported
+from highlights.storage.oss_secrets import guard_oss2_logs, known_secrets, redact
 
 MAX_PAGE_SIZE = 1000  # OSS's limit for max-keys
 DEFAULT_TIMEOUT = 10.0  # seconds; oss2 uses one figure for connecting and for each read
@@ -73,7 +73,6 @@ _REFUSED_CODES = frozenset(
     }
 )
 _MAX_BUCKETS = 4  # one per set of credentials seen; rotated STS tokens make new ones
-_OSS2_LOGGERS = ("oss2", "oss2.api", "oss2.http", "oss2.auth", "oss2.models", "oss2.utils")
 
 
 # -- configuration ----------------------------------------------------------------------------------
@@ -100,25 +99,11 @@ def oss_endpoint(region: str, *, endpoint: str | None = None, internal: bool = F
     return f"https://oss-{region}{'-internal' if internal else ''}.aliyuncs.com"
 
 
-# -- secrets out of messages and logs ---------------------------------------------------------------
-
-
-def redact(text: str, secrets: set[str] | frozenset[str]) -> str:
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
-    return text
-
-
-def _secrets() -> frozenset[str]:
-    return frozenset(_LOG_FILTER.secrets)
-
-
 def _budgeted_bucket_class(oss2: Any) -> type:
     """oss2.Bucket whose socket timeout is clipped to the time budget of the work in progress
     (oss2 reads `self.timeout` at every request)."""
 
-    class BudgetedBucket(oss2.Bucket):  # type: ignore[misc,name-defined]
+    class BudgetedBucket(oss2.Bucket):
         @property
         def timeout(self) -> float:
             return budget.call_seconds(self._base_timeout, "OSS request")
@@ -128,33 +113,6 @@ def _budgeted_bucket_class(oss2: Any) -> type:
             self._base_timeout = value
 
     return BudgetedBucket
-
-
-class _RedactSecrets(logging.Filter):
-    """Masks known secret values in the records of the loggers it is attached to."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.secrets:
-            message = record.getMessage()
-            masked = redact(message, self.secrets)
-            if masked != message:
-                record.msg, record.args = masked, None
-        return True
-
-
-_LOG_FILTER = _RedactSecrets()
-
-
-def _guard_oss2_logs(*secrets: str | None) -> None:
-    _LOG_FILTER.secrets.update(s for s in secrets if s)
-    for name in _OSS2_LOGGERS:
-        log = logging.getLogger(name)
-        if _LOG_FILTER not in log.filters:
-            log.addFilter(_LOG_FILTER)
 
 
 # -- the store --------------------------------------------------------------------------------------
@@ -225,7 +183,7 @@ class OssStore:
             if found is not None:
                 return found
             oss2 = self._oss2
-            _guard_oss2_logs(creds.secret, creds.token)
+            guard_oss2_logs(creds.secret, creds.token)
             auth = (
                 oss2.StsAuth(creds.key_id, creds.secret, creds.token)
                 if creds.token
@@ -404,7 +362,7 @@ class OssStore:
         if isinstance(exc, errors.OssError) and exc.status > 0:
             status, code = int(exc.status), str(exc.code or "")
             message = redact(
-                f"{where}: HTTP {status} {code or '-'}: {exc.message or ''}", _secrets()
+                f"{where}: HTTP {status} {code or '-'}: {exc.message or ''}", known_secrets()
             )
             message = message.rstrip(": ") + (
                 f" (request id {exc.request_id})" if exc.request_id else ""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from highlights.render.process import tool_scope
-from tests.media import Film, have_ffmpeg, test_tools
+from tests.media import Film, dialogue_film_once, have_ffmpeg, test_tools
 
 NEEDS_FFMPEG = pytest.mark.skipif(
     not have_ffmpeg(), reason="ffmpeg/ffprobe not installed (apt-get install ffmpeg)"
@@ -21,6 +21,12 @@ def _tools() -> Iterator[None]:
     """What the code under test runs, as the engine's settings would give it (``test_tools``)."""
     with tool_scope(tools=test_tools()):
         yield
+
+
+@pytest.fixture(scope="session")
+def dialogue_film(tmp_path_factory: pytest.TempPathFactory) -> Film:
+    """The film the media suites share (``tests.media.DIALOGUE_SCENES``), made once a session."""
+    return dialogue_film_once(tmp_path_factory)
 
 
 @pytest.fixture(scope="package")

@@ -4,48 +4,44 @@ import base64
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 
+from highlights.bootstrap import System, build
 from highlights.callback_auth import notify_address, sign
+from highlights.config import Settings
 from highlights.fc import app
 from highlights.jobs.pipeline import Pipeline
 from highlights.producers.fake import FakeProducer
-from highlights.storage.local import LocalStore
+from highlights.storage.memory import MemoryStore
 
 CALLBACK_URL = "https://1234.cn-shanghai.fcapp.run/ice"
 KEYS = "NewKey2026a,OldKey2025b"
 
 
-@pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    root = tmp_path / "bucket"
-    monkeypatch.setenv("HIGHLIGHTS_STORE", str(root))
-    monkeypatch.setenv("HIGHLIGHTS_REGION", "cn-shanghai")
-    monkeypatch.setenv("HIGHLIGHTS_CALLBACK_URL", CALLBACK_URL)
-    monkeypatch.setenv("HIGHLIGHTS_CALLBACK_KEYS", KEYS)
-    return root
+SETTINGS = Settings(
+    store="oss://films",
+    producer="ice",
+    region="cn-shanghai",
+    callback_url=CALLBACK_URL,
+    callback_keys=tuple(KEYS.split(",")),
+)
 
 
 @pytest.fixture
-def pipeline(env: Path) -> Iterator[Pipeline]:
-    """The handlers' pipeline, with the scriptable producer in place of ICE."""
-    app.reset()
-    settings = app.settings()
-    p = Pipeline(
-        store=LocalStore(env, bucket="films"),
-        producer=FakeProducer(),
-        layout=settings.layout(),
-        region=settings.region,
-        callback_url=settings.callback_url,
-        callback_keys=settings.callback_keys,
-    )
-    app._cache["pipeline"] = p
-    yield p
-    app.reset()
+def system() -> Iterator[System]:
+    """What the handlers run with: a bucket in memory, the scriptable producer in place of ICE,
+    installed as the instance's system (the entry points FC calls serve from it)."""
+    built = build(SETTINGS, store=MemoryStore("films"), producer=FakeProducer())
+    with app.installed(built):
+        yield built
+
+
+@pytest.fixture
+def pipeline(system: System) -> Pipeline:
+    return system.pipeline
 
 
 def oss_event(

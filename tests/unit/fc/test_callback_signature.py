@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from highlights.callback_auth import job_token, notify_address, sign, verify_token, without_token
 from highlights.callback_auth import verify_signature as verify
-from highlights.fc.callback import parse_notice
+from highlights.fc.http import parse_notice
 
 URL = "https://cb.example.com/ice"
 
@@ -72,6 +72,6 @@ def test_notice_tolerates_unknown_fields_and_string_bodies() -> None:
     body = b'{"EventType":"BatchProduceMediaComplete","UserId":1,"Extra":true,"MessageBody":"{\\"JobId\\":\\"ice-1\\",\\"UserData\\":\\"{\\\\\\"HighlightsJobId\\\\\\":\\\\\\"night-1\\\\\\"}\\"}"}'
     notice = parse_notice(body, {})
     assert notice.event_type == "BatchProduceMediaComplete"
-    assert notice.ice_job_id == "ice-1"
+    assert notice.producer_job_id == "ice-1"
     assert notice.job_id == "night-1"
     assert parse_notice(body, {"job": "from-query"}).job_id == "from-query"

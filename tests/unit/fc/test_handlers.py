@@ -114,7 +114,7 @@ def test_an_event_for_another_bucket_is_skipped(pipeline: Pipeline) -> None:
 
 
 def test_the_function_timeout_bounds_an_invocation() -> None:
-    from highlights.fc.app import function_timeout
+    from highlights.fc.invocation import function_timeout
 
     assert function_timeout(None) is None
     assert function_timeout(type("C", (), {"function": {"timeout": 12}})()) == 12
@@ -317,7 +317,7 @@ def test_logs_are_json_lines_with_ids_and_no_secrets(pipeline: Pipeline) -> None
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert lines, "no log lines"
     submitted = [line for line in lines if line["message"] == "job submitted"]
-    assert submitted and submitted[0]["job_id"] == job_id and submitted[0]["ice_job_id"]
+    assert submitted and submitted[0]["job_id"] == job_id and submitted[0]["producer_job_id"]
     assert submitted[0]["manifest_key"] == "manifests/night train.json"
     assert all(line.get("request_id") == "fc-request-1" for line in lines)
     text = json.dumps(lines)
@@ -328,7 +328,8 @@ def test_dead_letters_are_kept_in_the_bucket_and_listed(pipeline: Pipeline) -> N
     import io
 
     from functions.deadletter.index import handler as dead_letter_handler
-    from highlights.local.commands import dead_letters
+    from highlights.bootstrap import BucketView
+    from highlights.local.browse import dead_letters
 
     event = json.dumps(
         {"requestContext": {"condition": "RetriesExhausted"}, "requestPayload": "{}"}
@@ -337,17 +338,17 @@ def test_dead_letters_are_kept_in_the_bucket_and_listed(pipeline: Pipeline) -> N
     assert kept.startswith(".highlights/dead-letters/") and not pipeline.layout.would_trigger(kept)
     assert pipeline.store.get(kept) == event
     out = io.StringIO()
-    dead_letters(pipeline.store.root, out=out)  # type: ignore[attr-defined]
+    dead_letters(BucketView(pipeline.store, pipeline.layout), out=out)
     assert "RetriesExhausted" in out.getvalue()
 
 
-def test_the_callback_initializer_builds_the_pipeline(env: Any) -> None:
+def test_the_callback_initializer_warms_the_producer(system: Any) -> None:
     from functions.callback.index import initializer
-    from highlights.fc import app
 
-    app.reset()
+    warmed: list[bool] = []
+    system.producer.warm_up = lambda: warmed.append(True)
     initializer(Context())
-    assert "pipeline" in app._cache
+    assert warmed == [True] and system.warm is not None and system.warm.is_set()
 
 
 @pytest.mark.parametrize(
@@ -395,3 +396,23 @@ def test_poison_manifests_end_rejected_at_once_with_their_report(
     assert any(e["path"].startswith(path) for e in report["errors"]), report["errors"]
     assert list(pipeline.store.list(pipeline.layout.inflight_prefix)) == []
     assert pipeline.producer.submit_calls == 0  # type: ignore[attr-defined]
+
+
+def test_a_folder_stands_for_any_bucket_and_identity_is_its_own() -> None:
+    """On a folder the event's bucket name does not matter: the trigger and the sweep derive the
+    same job id from the store's own name."""
+    from highlights.bootstrap import build
+    from highlights.config import Settings
+    from highlights.fc import app
+    from highlights.jobs.identity import ManifestRef, job_id_for
+    from highlights.producers.fake import FakeProducer
+    from highlights.storage.memory import MemoryStore
+
+    settings = Settings(store="/srv/bucket", producer="local", region="cn-shanghai")
+    store = MemoryStore("local")
+    system = build(settings, store=store, producer=FakeProducer())
+    stored = store.put("manifests/a.json", json.dumps(MANIFEST).encode())
+    with app.installed(system):
+        answer = submit_handler(oss_event("any-name", ("manifests/a.json", stored.etag)), Context())
+    [accepted] = answer["accepted"]
+    assert accepted["job_id"] == job_id_for(ManifestRef("local", "manifests/a.json", stored.etag))

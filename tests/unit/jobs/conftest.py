@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import copy
 import json
 from typing import Any
 
@@ -10,34 +9,10 @@ from highlights.jobs.identity import ManifestRef
 from highlights.jobs.pipeline import Pipeline
 from highlights.producers.fake import FakeProducer
 from highlights.storage.memory import MemoryStore
+from tests.support import Clock
+from tests.support import manifest as make_manifest
 
-URL = "https://films.oss-cn-shanghai.aliyuncs.com"
-
-MANIFEST: dict[str, Any] = {
-    "InputConfig": {
-        "MediaArray": [f"{URL}/in/film.mp4"],
-        "SpeechTextArray": ["The city sleeps. A train crosses the bridge."],
-        "SceneInfo": {"Scene": "MovieHighlights"},
-    },
-    "OutputConfig": {
-        "MediaURL": f"{URL}/out/night/h_{{index}}.mp4",
-        "Count": 2,
-        "Width": 720,
-        "Height": 1280,
-    },
-    "UserData": {"campaign": "test"},
-}
-
-
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+MANIFEST: dict[str, Any] = make_manifest(UserData={"campaign": "test"})
 
 
 @pytest.fixture
@@ -68,9 +43,7 @@ def pipeline(store: MemoryStore, producer: FakeProducer, clock: Clock) -> Pipeli
 
 
 def manifest(**changes: Any) -> dict[str, Any]:
-    doc = copy.deepcopy(MANIFEST)
-    doc.update(changes)
-    return doc
+    return make_manifest(**{"UserData": {"campaign": "test"}, **changes})
 
 
 def upload(store: MemoryStore, key: str = "manifests/night.json", doc: Any = None) -> ManifestRef:

@@ -32,7 +32,7 @@ def test_valid_manifest_is_submitted_once(
     assert submission.user_data["campaign"] == "test"
     assert json.loads(submission.request.output_config)["Count"] == 2
     record = pipeline.records.load(outcome.job_id)
-    assert record.ice_job_id == producer.submissions[0].job_id
+    assert record.producer_job_id == producer.submissions[0].job_id
     assert keys(store, ".highlights/inflight/") == [record.marker]
     request = read_json(store, pipeline.request_key(outcome.job_id))
     assert request["notify_url"] == submission.notify_url
@@ -301,12 +301,60 @@ def test_an_older_version_not_yet_submitted_is_never_submitted(
         accept(pipeline, ref1)  # v1 validated and claimed, its submit failed
     clock.advance(5)
     v2 = accept(pipeline, upload(store, doc=manifest(UserData={"v": 2}))).job_id
-    assert pipeline.records.load(v2).state is JobState.SUBMITTED  # v1 never reached ICE
-    clock.advance(pipeline.received_lease + 1)
-    reconcile(pipeline)
-    v1 = pipeline.records.load(job_id_for(ref1))
-    assert v1.state is JobState.SUPERSEDED
+    # v1 may be mid-submit somewhere: v2 waits until v1 has ended, which it does unsubmitted
+    assert pipeline.records.load(v2).state is JobState.RECEIVED
+    for _ in range(4):
+        clock.advance(pipeline.poll_max)
+        reconcile(pipeline)
+    assert pipeline.records.load(job_id_for(ref1)).state is JobState.SUPERSEDED
+    assert pipeline.records.load(v2).state in (
+        JobState.SUBMITTED,
+        JobState.PROCESSING,
+        JobState.SUCCEEDED,
+    )
     assert len(producer.submissions) == 1 and producer.submissions[0].request.user_data["v"] == 2
+
+
+def test_two_versions_handled_at_once_never_lose_each_others_claim(
+    pipeline: Pipeline,
+    store: MemoryStore,
+    producer: FakeProducer,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """v2 is uploaded, accepted and submitted while v1 is being validated (two instances at
+    once): v1's claim lands after v2's and v1 ends unsubmitted."""
+    from highlights.jobs import accept as accept_module
+
+    real_validate = accept_module.validate_manifest
+    v2: list[str] = []
+    arrived = False
+
+    def validate_while_v2_arrives(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        nonlocal arrived
+        if not arrived:
+            arrived = True
+            clock.advance(2)
+            v2.append(accept(pipeline, upload(store, doc=manifest(UserData={"v": 2}))).job_id)
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(accept_module, "validate_manifest", validate_while_v2_arrives)
+    v1 = accept(pipeline, upload(store)).job_id
+    assert pipeline.records.load(v1).state is JobState.SUPERSEDED
+    assert pipeline.records.load(v2[0]).state is JobState.SUBMITTED
+    assert len(producer.submissions) == 1 and producer.submissions[0].request.user_data["v"] == 2
+
+
+def test_uploads_in_the_same_second_are_ordered_by_acceptance(
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, clock: Clock
+) -> None:
+    v1 = accept(pipeline, upload(store)).job_id
+    clock.advance(0.3)  # the same second on OSS's clock
+    v2 = accept(pipeline, upload(store, doc=manifest(UserData={"v": 2}))).job_id
+    from highlights.jobs import versions
+
+    assert [v.job_id for v in versions.versions(pipeline, "manifests/night.json")] == [v1, v2]
+    assert versions.superseded_by(pipeline, pipeline.records.load(v1)) == v2
 
 
 def test_a_producer_that_can_stop_a_job_is_told_to(
@@ -319,3 +367,39 @@ def test_a_producer_that_can_stop_a_job_is_told_to(
     v2 = accept(pipeline, upload(store, doc=manifest(UserData={"v": 2}))).job_id
     assert cancelled == [producer.submissions[0].job_id]
     assert pipeline.records.load(v2).state is JobState.SUBMITTED  # no need to wait
+
+
+def test_putting_an_earlier_version_back_makes_it_the_newest(
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer, clock: Clock
+) -> None:
+    """A, then B, then A again: the last upload stands, though its bytes (and ETag) are A's."""
+    a = accept(pipeline, upload(store)).job_id
+    producer.advance(producer.submissions[0].job_id)
+    reconcile(pipeline)
+    clock.advance(pipeline.poll_max)
+    reconcile(pipeline)
+    assert pipeline.records.load(a).state is JobState.SUCCEEDED
+    clock.advance(5)
+    b = accept(pipeline, upload(store, doc=manifest(UserData={"v": "B"}))).job_id
+    clock.advance(5)
+    ref = upload(store)
+    again = accept(pipeline, ref)
+    assert again.job_id not in (a, b) and not again.duplicate
+    assert pipeline.records.load(again.job_id).manifest.attempt == 1
+    assert accept(pipeline, ref).job_id == again.job_id  # the event delivered twice: one job
+    from highlights.jobs import versions
+
+    newest = [v.job_id for v in versions.versions(pipeline, "manifests/night.json")][-1]
+    assert newest == again.job_id
+    assert versions.superseded_by(pipeline, pipeline.records.load(b)) == again.job_id
+
+
+def test_an_invalid_manifest_with_a_name_near_the_limits_is_rejected_at_once(
+    pipeline: Pipeline, store: MemoryStore, producer: FakeProducer
+) -> None:
+    key = "manifests/" + "p" * 250 + ".json"  # a legal key whose report key would not be
+    outcome = accept(pipeline, upload(store, key, doc={"InputConfig": 1}))
+    assert outcome.state is JobState.REJECTED
+    record = pipeline.records.load(outcome.job_id)
+    assert record.result_key == f".highlights/rejected/{outcome.job_id}.errors.json"
+    assert read_json(store, record.result_key)["errors"]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from highlights.jobs.identity import ManifestRef, client_token_for, job_id_for
@@ -110,3 +112,22 @@ def test_result_goes_next_to_the_videos() -> None:
     layout = BucketLayout()
     assert layout.result("j", "night", "out/night/h_{index}.mp4") == "out/night/night.result.json"
     assert layout.result("j", "night", None) == ".highlights/results/j.result.json"
+
+
+def test_records_keep_their_stored_name_for_the_producers_job_id() -> None:
+    """`producer_job_id` in the code, `ice_job_id` in stored records: old records read, new ones
+    stay readable by the code that wrote the old."""
+    from highlights.jobs.record import JobRecord, _encode
+
+    old = {
+        "job_id": "night-3f2a9c01b7de",
+        "state": "SUBMITTED",
+        "manifest": {"bucket": "b", "key": "manifests/night.json", "etag": "E"},
+        "client_token": "hl-x",
+        "created_at": 1.0,
+        "updated_at": 1.0,
+        "ice_job_id": "ice-1",
+    }
+    record = JobRecord.model_validate(old)
+    assert record.producer_job_id == "ice-1"
+    assert json.loads(_encode(record))["ice_job_id"] == "ice-1"

@@ -30,7 +30,7 @@ def test_job_moves_to_processing_then_succeeds(
     result = read_json(store, "out/night/night.result.json")
     assert result["kind"] == "highlights.result" and result["version"] == 1
     assert result["job"]["state"] == "SUCCEEDED"
-    assert result["job"]["ice_job_id"] == record.ice_job_id
+    assert result["job"]["ice_job_id"] == record.producer_job_id
     assert [o["index"] for o in result["outputs"]] == [1, 2]
     assert result["outputs"][0]["media_url"].endswith("/out/night/h_1.mp4")
     assert result["summary"] == {"requested": 2, "succeeded": 2, "failed": 0}

@@ -147,7 +147,7 @@ def test_one_broken_job_does_not_block_the_others(
 
 def poison(producer: FakeProducer, pipeline: Pipeline, *job_ids: str) -> None:
     """Reading these jobs raises an unexpected error, every time."""
-    ice_ids = {pipeline.records.load(j).ice_job_id for j in job_ids}
+    ice_ids = {pipeline.records.load(j).producer_job_id for j in job_ids}
     original_get = producer.get
 
     def get(job_id: str):  # type: ignore[no-untyped-def]
@@ -185,7 +185,7 @@ def test_failing_jobs_back_off_so_a_good_one_behind_120_of_them_is_served(
     bad = [accept(pipeline, upload(store, f"manifests/bad{i}.json")).job_id for i in range(120)]
     clock.advance(1)
     good = accept(pipeline, upload(store, "manifests/good.json")).job_id
-    producer.advance(pipeline.records.load(good).ice_job_id or "")
+    producer.advance(pipeline.records.load(good).producer_job_id or "")
     poison(producer, pipeline, *bad)
     clock.advance(31)
     first = reconcile(pipeline)
@@ -286,3 +286,16 @@ def test_a_tick_stops_taking_work_when_its_budget_is_spent(
         tick = reconcile(pipeline)
     assert tick.out_of_time and tick.observed == 3 and tick.swept == 0
     assert reconcile(pipeline).observed == 2  # the rest were still due: nothing lost
+
+
+def test_a_tick_never_raises_for_a_slow_store(
+    pipeline: Pipeline, store: MemoryStore, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.put("manifests/lost.json", json.dumps(manifest()).encode())
+
+    def slow(*args: object, **kwargs: object) -> bool:
+        raise budget.DeadlineExceeded("OSS head")
+
+    monkeypatch.setattr(store, "exists", slow)
+    tick = reconcile(pipeline)  # the sweep meets the end of its time
+    assert tick.out_of_time and tick.accepted == 0

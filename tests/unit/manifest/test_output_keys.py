@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from highlights.keys import folder_key_problem
 from highlights.manifest import validate_manifest
 from highlights.manifest.problems import Problem
-from highlights.storage.keys import folder_key_problem
 
 from .conftest import BUCKET_URL, REGION
 

@@ -13,23 +13,18 @@ By concern:
 - ``picture``: each segment's inputs (decoded once for a run of segments), its fit to the canvas
   (``fit``: crop, or bars of blur or of an image), grade and effect, and the join;
 - ``stickers`` and ``texts``: what goes on top of the joined picture;
-- ``sound``: the mix, measured, then brought to its level;
+- ``sound``: the mix, measured, and the gain to its level;
 - ``encode``: sizes, x264's settings and the size bounds;
 - ``builder``: one pass's inputs and statements, its labels handed out by ``Labels``;
-- ``passes``: all of it for one timeline (``build_passes`` -> ``RenderPasses``).
+- ``passes``: all of it for one timeline (``build_passes`` -> ``RenderPasses``), and the
+  pass that delivers the sound at its level (``sound_pass``).
 """
 
 from highlights.render.graph.builder import FfmpegPass, FilterGraph, Labels
 from highlights.render.graph.encode import Encoding, canvas_size, picture_bytes
 from highlights.render.graph.fit import Fit, blur_canvas, fit_geometry
-from highlights.render.graph.passes import RenderPasses, build_passes, concat_quote
-from highlights.render.graph.sound import (
-    LIMIT,
-    SAMPLE_RATE,
-    integrated_loudness,
-    loudness_gain,
-    sound_pass,
-)
+from highlights.render.graph.passes import RenderPasses, build_passes, concat_quote, sound_pass
+from highlights.render.graph.sound import LIMIT, SAMPLE_RATE, integrated_loudness, loudness_gain
 from highlights.render.graph.texts import Fonts, FontSpec, PlacedText, caption_windows, text_band
 from highlights.render.graph.timing import (
     FramedSegment,

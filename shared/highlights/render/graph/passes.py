@@ -16,7 +16,15 @@ from highlights.render.graph.picture import (
     join,
     segment_picture,
 )
-from highlights.render.graph.sound import mix, mix_bytes, sound_bytes
+from highlights.render.graph.sound import (
+    AFORMAT,
+    LIMIT,
+    SAMPLE_RATE,
+    mix,
+    mix_bytes,
+    samples,
+    sound_bytes,
+)
 from highlights.render.graph.stickers import sticker_layer
 from highlights.render.graph.texts import Fonts, PlacedText, place_texts, text_layer, texts_within
 from highlights.render.graph.timing import (
@@ -227,3 +235,19 @@ def build_passes(
         stickers=tuple(sticker_boxes),
         warnings=tuple(warnings),
     )
+
+
+def sound_pass(passes: RenderPasses, gain_db: float) -> list[str]:
+    """The ffmpeg arguments that turn the measured mix into the delivered sound: the gain, a
+    limiter so it never clips, AAC."""
+    total = samples(passes.duration)
+    chain = (
+        f"volume={gain_db:.2f}dB,alimiter=limit={LIMIT:.3f}:level=0,{AFORMAT},"
+        f"atrim=end_sample={total}"
+    )
+    return [
+        *input_args(passes.mix_path, "wav"), "-af", chain,
+        "-c:a", "aac", "-b:a", passes.audio_bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2",
+        "-t", secs(passes.duration), "-map_metadata", "-1", "-fs", str(passes.audio_max_bytes),
+        "-f", "mp4", passes.audio_path,
+    ]  # fmt: skip

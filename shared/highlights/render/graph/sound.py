@@ -1,4 +1,5 @@
-"""The sound of a render: the mix (one ffmpeg pass, measured on the way), then its level.
+"""The sound of a render: the mix (one ffmpeg pass, measured on the way) and the gain that brings
+it to its level (``passes.sound_pass`` applies it).
 
 A silent bed as long as the output (``anullsrc``) mixed with each segment's own sound
 (``source_volume`` > 0 and the source has audio; its own input so video and audio are read in
@@ -16,17 +17,13 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
-from highlights.render.ffmpeg import escape_filter_value, input_args
+from highlights.render.ffmpeg import escape_filter_value
 from highlights.render.graph.builder import FilterGraph
 from highlights.render.graph.encode import SIZE_SLACK
 from highlights.render.graph.timing import SEEK_MARGIN, FramedSegment, TimelineError, secs
 from highlights.render.probe import MediaInfo
 from highlights.render.timeline import Timeline
-
-if TYPE_CHECKING:
-    from highlights.render.graph.passes import RenderPasses
 
 SAMPLE_RATE = 48000
 LOUDNESS_I = -16.0  # LUFS, integrated
@@ -37,7 +34,7 @@ MAX_GAIN_DB = 30.0  # a whisper is raised this much at most (noise would follow 
 MUSIC_FADE_OUT = 2.0
 EDGE_FADE = 0.02  # a segment's own sound fades in/out this long at a cut (no clicks)
 
-_AFORMAT = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
+AFORMAT = f"aformat=sample_fmts=fltp:sample_rates={SAMPLE_RATE}:channel_layouts=stereo"
 
 
 def mix_bytes(seconds: float) -> int:
@@ -50,7 +47,8 @@ def sound_bytes(seconds: float) -> int:
     return math.ceil(SAMPLE_RATE * 2 * 2 * max(seconds, 0.0)) + SIZE_SLACK
 
 
-def _samples(seconds: float) -> int:
+def samples(seconds: float) -> int:
+    """Seconds as a count of samples at ``SAMPLE_RATE``."""
     return max(0, round(seconds * SAMPLE_RATE))
 
 
@@ -64,7 +62,7 @@ def mix(
 ) -> list[str]:
     """The mix to ``[aout]``, its loudness measured into ``loudness_path`` on the way; warnings."""
     warnings: list[str] = []
-    total = _samples(duration)
+    total = samples(duration)
     parts: list[str] = []
     for n, framed in enumerate(segments):
         seg = framed.segment
@@ -81,10 +79,10 @@ def mix(
         k = graph.add_input(src, *options, "-t", secs(framed.duration + SEEK_MARGIN))
         label = graph.label("sa")
         graph.add(
-            f"[{k}:a]{_AFORMAT},atrim=end_sample={_samples(framed.duration)},"
+            f"[{k}:a]{AFORMAT},atrim=end_sample={samples(framed.duration)},"
             f"volume={seg.source_volume:g},afade=t=in:d={secs(fade_in)},"
             f"afade=t=out:st={secs(framed.duration - fade_out)}:d={secs(fade_out)},"
-            f"adelay=delays={_samples(framed.start)}S:all=1[{label}]"
+            f"adelay=delays={samples(framed.start)}S:all=1[{label}]"
         )
         parts.append(label)
     for framed in segments:
@@ -102,8 +100,8 @@ def mix(
         k = graph.add_input(found)
         label = graph.label("na")
         graph.add(
-            f"[{k}:a]{_AFORMAT},volume={narration.volume:g},"
-            f"adelay=delays={_samples(framed.start)}S:all=1[{label}]"
+            f"[{k}:a]{AFORMAT},volume={narration.volume:g},"
+            f"adelay=delays={samples(framed.start)}S:all=1[{label}]"
         )
         parts.append(label)
     if timeline.music is not None and timeline.music.volume > 0:
@@ -115,7 +113,7 @@ def mix(
             k = graph.add_input(music, "-stream_loop", "-1")
             label = graph.labels.fixed("music")
             graph.add(
-                f"[{k}:a]{_AFORMAT},atrim=end_sample={total},asetpts=N/SR/TB,"
+                f"[{k}:a]{AFORMAT},atrim=end_sample={total},asetpts=N/SR/TB,"
                 f"volume={timeline.music.volume:g},"
                 f"afade=t=out:st={secs(duration - fade)}:d={secs(fade)}[{label}]"
             )
@@ -140,7 +138,7 @@ def mix(
     inputs = "".join(f"[{p}]" for p in [bed_label, *parts])
     graph.add(
         f"{inputs}amix=inputs={len(parts) + 1}:duration=first:dropout_transition=0:normalize=0,"
-        f"{_AFORMAT},atrim=end_sample={total},asplit=2[{out}][{meter}]"
+        f"{AFORMAT},atrim=end_sample={total},asplit=2[{out}][{meter}]"
     )
     graph.add(f"[{meter}]{measure}")
     return warnings
@@ -163,19 +161,3 @@ def loudness_gain(measured: float | None) -> float:
     if measured is None or measured <= SILENCE_LUFS:
         return 0.0
     return min(LOUDNESS_I - measured, MAX_GAIN_DB)
-
-
-def sound_pass(passes: RenderPasses, gain_db: float) -> list[str]:
-    """The ffmpeg arguments that turn the measured mix into the delivered sound: the gain, a
-    limiter so it never clips, AAC."""
-    total = _samples(passes.duration)
-    chain = (
-        f"volume={gain_db:.2f}dB,alimiter=limit={LIMIT:.3f}:level=0,{_AFORMAT},"
-        f"atrim=end_sample={total}"
-    )
-    return [
-        *input_args(passes.mix_path, "wav"), "-af", chain,
-        "-c:a", "aac", "-b:a", passes.audio_bitrate, "-ar", str(SAMPLE_RATE), "-ac", "2",
-        "-t", secs(passes.duration), "-map_metadata", "-1", "-fs", str(passes.audio_max_bytes),
-        "-f", "mp4", passes.audio_path,
-    ]  # fmt: skip

@@ -21,19 +21,13 @@ from highlights.render.keys import EngineKeys
 from highlights.render.process import run_tool, tool_scope
 from highlights.render.tools import Tools
 from highlights.storage.local import LocalStore
+from tests.support import Clock
 
 REQUEST = SubmitRequest(
     input_config='{"MediaArray":["a"]}',
     output_config='{"MediaURL":"https://b.oss-cn-shanghai.aliyuncs.com/out/v_{index}.mp4","Count":2,"Width":128,"Height":128}',
     user_data={"HighlightsJobId": "night-1"},
 )
-
-
-class Clock:
-    now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Renderer:
@@ -96,7 +90,7 @@ def test_get_answers_in_the_ice_shape(store: LocalStore) -> None:
     assert [(s.index, s.status) for s in status.sub_jobs] == [(1, "Success"), (2, "Failed")]
     assert status.sub_jobs[0].media_url == "https://b.oss-cn-shanghai.aliyuncs.com/out/v_1.mp4"
     assert status.sub_jobs[1].error_code == "NoMatch"
-    assert status.extra["timelines"] == [{"index": 1}]
+    assert status.timelines == ({"index": 1},)
     with pytest.raises(NotFound):
         engine.get("local-nope")
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -7,8 +8,17 @@ from typing import Any
 import pytest
 
 from highlights.cli import main
+from tests.unit.manifest.conftest import _NARRATION, _STORYBOARD, BUCKET_URL, dumps
 
-from .conftest import BUCKET_URL, dumps
+
+@pytest.fixture
+def narration() -> dict[str, Any]:
+    return copy.deepcopy(_NARRATION)
+
+
+@pytest.fixture
+def storyboard() -> dict[str, Any]:
+    return copy.deepcopy(_STORYBOARD)
 
 
 def write(tmp_path: Path, name: str, doc: Any) -> Path:

@@ -16,26 +16,6 @@ budget of 20 s per call for all attempts and back-off sleeps together. The last 
 are clipped to what is left of the budget, so a call returns or raises within about budget +
 100 ms. Back-off: exponential with full jitter, base 0.2 s, cap 5 s.
 
-Errors are classified by the error code (`TeaException.code`), then by HTTP status, into the
-port's three kinds. What matters is whose fault it is: a refused *caller* must never end a job.
-
-| class | codes / conditions |
-|---|---|
-| transient (retried) | `Throttling*` (e.g. `Throttling.User`, any HTTP status), `ServiceUnavailable*`,
-|                     | `ServiceUnAvailable`, `InternalError*`, `RequestsTooFrequent`, HTTP 5xx, 429, |
-|                     | network errors and timeouts (`UnretryableException` around a requests error), |
-|                     | a non-JSON answer (a gateway's error page) or a 200 without the expected field |
-| service refused (the caller: never ends a job) | `Forbidden*`, `NoPermission*`, `Unauthorized*`, |
-|           | `InvalidAccessKeyId*`, `SignatureDoesNotMatch`, `SignatureNonceUsed`, `IncompleteSignature`, |
-|           | `InvalidSecurityToken*`, `MissingSecurityToken`, `InvalidCredentials`, `InvalidTimeStamp*`, |
-|           | `OperationDenied*`, `InvalidAction*`, `InvalidVersion`, codes naming a service not activated, |
-|           | suspended, disabled or in arrears, any other 401/403, and missing local credentials |
-| permanent (the job: ends it) | `IdempotentParameterMismatch`, `InvalidParameter*`, `MissingParameter*`, |
-|           | any other 4xx |
-| NotFound (get only) | 404 or a code containing `NotFound`/`NotExist` (`ResourceNotFound` is IMS's |
-|                     | documented code), `InvalidParameter*` whose message names the JobId; never for |
-|                     | a refused caller (`InvalidAccessKeyId.NotFound`, `InvalidAction.NotFound`) |
-
 A submit retried after a timeout sends the same ClientToken, so ICE answers with the job the lost
 attempt created instead of starting a second one. Messages carry the code, the HTTP status, ICE's
 message and request id, never credentials; SDK exceptions (which hold the signed request) are not
@@ -55,19 +35,11 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from highlights import budget
+from highlights import user_data as user_data_keys
 from highlights.credentials import Credentials, require, source
-from highlights.ports import (
-    BatchState,
-    HighlightsError,
-    JobStatus,
-    NotFound,
-    PermanentError,
-    ServiceRefused,
-    SubJob,
-    SubJobState,
-    SubmitRequest,
-    TransientError,
-)
+from highlights.ports import JobStatus, NotFound, PermanentError, SubmitRequest
+from highlights.producers.ice.answers import job_status
+from highlights.producers.ice.errors import Malformed, classify_error
 from highlights.retry import DEFAULT_BASE, DEFAULT_CAP, retry
 
 DEFAULT_CONNECT_TIMEOUT_MS = 3_000
@@ -80,46 +52,8 @@ MAX_CLIENT_TOKEN = 64
 SUBMIT = "SubmitBatchMediaProducingJob"
 GET = "GetBatchMediaProducingJob"
 
-_TRANSIENT_PREFIXES = (
-    "Throttling",
-    "ServiceUnavailable",
-    "ServiceUnAvailable",
-    "InternalError",
-    "RequestsTooFrequent",
-)
-_JOB_PREFIXES = (  # the request or the job is wrong
-    "IdempotentParameterMismatch",
-    "InvalidParameter",
-    "MissingParameter",
-)
-_REFUSED_PREFIXES = (  # who is calling: credentials, signature, permissions, the API, the account
-    "Forbidden",
-    "NoPermission",
-    "Unauthorized",
-    "InvalidAccessKeyId",
-    "SignatureDoesNotMatch",
-    "SignatureNonceUsed",
-    "IncompleteSignature",
-    "InvalidSecurityToken",
-    "MissingSecurityToken",
-    "InvalidCredentials",
-    "InvalidTimeStamp",
-    "OperationDenied",
-    "InvalidAction",
-    "InvalidVersion",
-)
-_REFUSED_WORDS = re.compile(r"NotActivat|NotOpen|NotEnabled|Suspend|Arrear|Disabled", re.IGNORECASE)
-_NOT_FOUND_CODE = re.compile(r"NotFound|NotExist", re.IGNORECASE)
-_BATCH_STATES: frozenset[str] = frozenset({"Init", "Processing", "Finished", "Failed"})
-_SUB_JOB_STATES: frozenset[str] = frozenset({"Init", "Processing", "Success", "Failed"})
 _HOST = re.compile(r"[A-Za-z0-9.-]+(?::\d{1,5})?")
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-_QUERY_STRING = re.compile(r"\?[^\s'\"()]+")
-
-
-class _Malformed(Exception):
-    """ICE answered 200 without what the call needs."""
-
 
 # -- configuration ----------------------------------------------------------------------------------
 
@@ -149,7 +83,7 @@ def user_data_json(request: SubmitRequest, notify_url: str | None) -> str | None
     """
     data = dict(request.user_data)
     if notify_url:
-        data["NotifyAddress"] = notify_url
+        data[user_data_keys.NOTIFY_ADDRESS] = notify_url
     if not data:
         return None
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -287,7 +221,7 @@ class IceProducer:
             response = client.submit_batch_media_producing_job_with_options(sdk_request, runtime)
             job_id = getattr(response.body, "job_id", None)
             if not job_id:
-                raise _Malformed("no JobId in the answer")
+                raise Malformed("no JobId in the answer")
             return str(job_id)
 
         return cast(str, self._run(SUBMIT, call))
@@ -303,7 +237,7 @@ class IceProducer:
             response = client.get_batch_media_producing_job_with_options(sdk_request, runtime)
             job = getattr(response.body, "editing_batch_job", None)
             if job is None:  # a 200 without the job says nothing about the job: ask again later
-                raise _Malformed("no EditingBatchJob in the answer")
+                raise Malformed("no EditingBatchJob in the answer")
             return job
 
         job = self._run(GET, call, job_id=job_id)
@@ -350,167 +284,3 @@ class IceProducer:
             rng=self._rng,
             what=what,
         )
-
-
-def classify_error(
-    exc: BaseException,
-    action: str,
-    *,
-    job_id: str | None = None,
-    secrets: frozenset[str] = frozenset(),
-) -> HighlightsError | None:
-    """The port's error for what the SDK raised; job_id given for a get (NotFound possible)."""
-    where = f"ICE {action}" + (f" {job_id}" if job_id else "")
-    if isinstance(exc, _Malformed):
-        return TransientError(f"{where}: malformed answer: {exc}", code="MalformedResponse")
-    from Tea.exceptions import TeaException, UnretryableException
-
-    if isinstance(exc, UnretryableException):
-        inner = exc.inner_exception
-        if isinstance(inner, TeaException):  # older cores wrap the API error itself
-            return _classify_tea(inner, where, job_id, secrets)
-        return _classify_unretryable(inner, where, secrets)
-    if isinstance(exc, TeaException):
-        return _classify_tea(exc, where, job_id, secrets)
-    if isinstance(exc, (ConnectionError, TimeoutError)):
-        return TransientError(f"{where}: {type(exc).__name__}", code="NetworkError")
-    if _is_credentials_error(exc):
-        return ServiceRefused(
-            f"{where}: no usable credentials ({type(exc).__name__})", code="InvalidCredentials"
-        )
-    return None
-
-
-def _classify_unretryable(
-    inner: BaseException, where: str, secrets: frozenset[str]
-) -> HighlightsError:
-    detail = _clean(str(getattr(inner, "message", None) or inner), secrets)
-    name = type(inner).__name__
-    if name == "RetryError" or isinstance(inner, OSError):  # the SDK wraps requests' errors so
-        timeout = "timed out" in detail.lower() or "timeout" in detail.lower()
-        code = "Timeout" if timeout else "NetworkError"
-        return TransientError(f"{where}: {code}: {detail}", code=code)
-    if isinstance(inner, ValueError):  # an answer that is not JSON: a gateway's error page
-        return TransientError(f"{where}: unreadable answer ({name})", code="MalformedResponse")
-    if _is_credentials_error(inner):
-        return ServiceRefused(f"{where}: no usable credentials ({name})", code="InvalidCredentials")
-    return PermanentError(f"{where}: {name}: {detail}", code=name)
-
-
-def _classify_tea(
-    exc: Any, where: str, job_id: str | None, secrets: frozenset[str]
-) -> HighlightsError:
-    code = str(exc.code) if exc.code not in (None, "", "None") else ""
-    raw_status = getattr(exc, "status_code", None) or getattr(exc, "statusCode", None)
-    status = int(str(raw_status)) if str(raw_status).isdigit() else None
-    server_message = _clean(str(exc.message or ""), secrets)
-    label = code or (f"HTTP{status}" if status else "Unknown")
-    message = f"{where}: {label}" + (f" (HTTP {status})" if status else "") + f": {server_message}"
-    if code.startswith(_TRANSIENT_PREFIXES):
-        return TransientError(message, code=code)
-    if refused(code, status):
-        return ServiceRefused(message, code=label)
-    if job_id is not None and _means_not_found(code, status, server_message):
-        return NotFound(f"no batch job {job_id!r} ({label})")
-    if code.startswith(_JOB_PREFIXES):
-        return PermanentError(message, code=code)
-    if status is not None and (status >= 500 or status == 429):
-        return TransientError(message, code=label)
-    return PermanentError(message, code=label)
-
-
-def refused(code: str, status: int | None) -> bool:
-    """Whether the answer refuses the caller rather than the request (see the module docstring)."""
-    if code.startswith(_JOB_PREFIXES) or code.startswith(_TRANSIENT_PREFIXES):
-        return False
-    if code.startswith(_REFUSED_PREFIXES) or _REFUSED_WORDS.search(code):
-        return True
-    return status in (401, 403)
-
-
-def _means_not_found(code: str, status: int | None, message: str) -> bool:
-    if _NOT_FOUND_CODE.search(code) or code in ("InvalidJobId", "JobNotExist"):
-        return True
-    if code.startswith("InvalidParameter") and "jobid" in message.replace(" ", "").lower():
-        return True
-    return status == 404 and not code.startswith(_TRANSIENT_PREFIXES)
-
-
-def _is_credentials_error(exc: BaseException) -> bool:
-    return "credential" in type(exc).__name__.lower()
-
-
-def _clean(text: str, secrets: frozenset[str]) -> str:
-    """Drop query strings from URLs (they can carry signed parameters) and known secrets."""
-    text = _QUERY_STRING.sub("?…", text)
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return text[:500]
-
-
-# -- answers ----------------------------------------------------------------------------------------
-
-
-def job_status(job_id: str, job: Any) -> JobStatus:
-    """JobStatus from the SDK's EditingBatchJob model (or anything with the same attributes)."""
-    raw_status = str(getattr(job, "status", "") or "")
-    status = cast(BatchState, raw_status if raw_status in _BATCH_STATES else "Processing")
-    error_code, error_message = parse_extend(getattr(job, "extend", None))
-    sub_jobs = tuple(
-        _sub_job(index, sub)
-        for index, sub in enumerate(getattr(job, "sub_job_list", None) or (), start=1)
-    )
-    extra: dict[str, Any] = {}
-    for name, attr in (("JobType", "job_type"), ("ModifiedTime", "modified_time")):
-        value = getattr(job, attr, None)
-        if value is not None:
-            extra[name] = value
-    return JobStatus(
-        job_id=str(getattr(job, "job_id", None) or job_id),
-        status=status,
-        sub_jobs=sub_jobs,
-        error_code=error_code,
-        error_message=error_message,
-        create_time=getattr(job, "create_time", None),
-        complete_time=getattr(job, "complete_time", None),
-        extra=extra,
-        raw_status=None if raw_status == status else raw_status,
-    )
-
-
-def parse_extend(extend: Any) -> tuple[str | None, str | None]:
-    """(ErrorCode, ErrorMessage) from `Extend`, a JSON string; (None, None) if absent or invalid."""
-    data = extend
-    if isinstance(extend, (str, bytes)):
-        try:
-            data = json.loads(extend)
-        except ValueError:
-            return None, None
-    if not isinstance(data, dict):
-        return None, None
-    code, message = data.get("ErrorCode"), data.get("ErrorMessage")
-    return (str(code) if code else None), (str(message) if message else None)
-
-
-def _sub_job(index: int, sub: Any) -> SubJob:
-    raw = str(getattr(sub, "status", "") or "")
-    status = cast(SubJobState, raw if raw in _SUB_JOB_STATES else "Processing")
-    return SubJob(
-        index=index,
-        status=status,
-        job_id=getattr(sub, "job_id", None),
-        media_id=getattr(sub, "media_id", None),
-        media_url=getattr(sub, "media_url", None),
-        duration=_float(getattr(sub, "duration", None)),
-        error_code=getattr(sub, "error_code", None) or None,
-        error_message=getattr(sub, "error_message", None) or None,
-    )
-
-
-def _float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
