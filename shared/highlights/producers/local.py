@@ -13,6 +13,7 @@ the code `Cancelled`; the worker goes on with the next job.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -24,7 +25,6 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +34,9 @@ from highlights.ports import (
     JobStatus,
     NotFound,
     PermanentError,
-    SubJob,
     SubmitRequest,
 )
+from highlights.producers.local_state import EngineJob, EngineOutput, EngineRequest, utc
 from highlights.render.contract import OutputResult, Renderer, RenderOutcome
 from highlights.render.keys import EngineKeys
 from highlights.render.tools import Tools
@@ -61,14 +61,6 @@ def _default_renderer() -> Callable[..., RenderOutcome]:
     from highlights.render.engine import render_job
 
     return render_job
-
-
-def _utc(ts: float | None) -> str | None:
-    return (
-        None
-        if ts is None
-        else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
 
 
 class LocalProducer:
@@ -108,31 +100,27 @@ class LocalProducer:
         job_id = "local-" + hashlib.sha256(client_token.encode()).hexdigest()[:24]
         fingerprint = _fingerprint(request, notify_url)
         now = self._clock()
-        state = {
-            "job_id": job_id,
-            "client_token": client_token,
-            "fingerprint": fingerprint,
-            "request": {
-                "InputConfig": request.input_config,
-                "EditingConfig": request.editing_config,
-                "OutputConfig": request.output_config,
-                "TemplateConfig": request.template_config,
-                "UserData": {
-                    **request.user_data,
-                    **({user_data.NOTIFY_ADDRESS: notify_url} if notify_url else {}),
-                },
-            },
-            "notify_url": notify_url,
-            "status": "Init",
-            "created": now,
-            "heartbeat": now,
-            "owner": self._instance,
-        }
+        state = EngineJob(
+            job_id=job_id,
+            client_token=client_token,
+            fingerprint=fingerprint,
+            request=EngineRequest(
+                input_config=request.input_config,
+                editing_config=request.editing_config,
+                output_config=request.output_config,
+                template_config=request.template_config,
+                user_data=user_data.with_notify_address(request.user_data, notify_url),
+            ),
+            notify_url=notify_url,
+            created=now,
+            heartbeat=now,
+            owner=self._instance,
+        )
         try:
-            self.store.put(self._key(job_id), _encode(state), create_only=True)
+            self.store.put(self._key(job_id), state.encode(), create_only=True)
         except AlreadyExists:
             existing = self._load(job_id)
-            if existing["fingerprint"] != fingerprint:
+            if existing.fingerprint != fingerprint:
                 raise PermanentError(
                     "the same ClientToken was used with different parameters",
                     code="IdempotentParameterMismatch",
@@ -145,7 +133,7 @@ class LocalProducer:
     def get(self, job_id: str) -> JobStatus:
         state = self._load(job_id)
         self._ensure_running(state)
-        return _status(state)
+        return state.job_status()
 
     # -- running ------------------------------------------------------------------------------
 
@@ -162,7 +150,7 @@ class LocalProducer:
                 reasons.append(reason)
                 event.set()
         log.info(
-            "local engine: cancelling job %s: %s", job_id, reason, extra={"ice_job_id": job_id}
+            "local engine: cancelling job %s: %s", job_id, reason, extra={"producer_job_id": job_id}
         )
         return True
 
@@ -180,9 +168,12 @@ class LocalProducer:
         resumed = []
         for obj in self.store.list(self._prefix):
             if obj.key.endswith(".json") and "/" not in obj.key[len(self._prefix) :]:
-                state = json.loads(self.store.get(obj.key))
+                try:
+                    state = EngineJob.model_validate_json(self.store.get(obj.key))
+                except ValueError:  # not a job's record: leave it
+                    continue
                 if self._ensure_running(state, force=force):
-                    resumed.append(state["job_id"])
+                    resumed.append(state.job_id)
         return resumed
 
     def wait(self, timeout: float | None = None) -> None:
@@ -196,20 +187,20 @@ class LocalProducer:
                 raise TimeoutError("the local engine is still rendering")
             time.sleep(0.05)
 
-    def _ensure_running(self, state: dict[str, Any], *, force: bool = False) -> bool:
-        if state["status"] in ("Finished", "Failed"):
+    def _ensure_running(self, state: EngineJob, *, force: bool = False) -> bool:
+        if state.ended:
             return False
         with self._lock:
-            if state["job_id"] in self._running:
+            if state.job_id in self._running:
                 return False
-        if not force and self._clock() - state["heartbeat"] < STALE_AFTER:
+        if not force and self._clock() - state.heartbeat < STALE_AFTER:
             return False  # its worker may still be alive, here or in another process
         log.info(
             "local engine: taking over job %s",
-            state["job_id"],
-            extra={"ice_job_id": state["job_id"]},
+            state.job_id,
+            extra={"producer_job_id": state.job_id},
         )
-        self._start(state["job_id"])
+        self._start(state.job_id)
         return True
 
     def _start(self, job_id: str) -> None:
@@ -265,7 +256,7 @@ class LocalProducer:
             error_code=CANCELLED,
             error_message=f"cancelled: {reason}",
         )
-        log.info("local engine: job %s cancelled", job_id, extra={"ice_job_id": job_id})
+        log.info("local engine: job %s cancelled", job_id, extra={"producer_job_id": job_id})
         self._notify(state)
 
     def _work_folder(self, job_id: str) -> Path:
@@ -287,20 +278,14 @@ class LocalProducer:
                 state = None
             except Exception:  # an unreadable record: leave its folder for the job to clean
                 continue
-            if state is None or state["status"] in ("Finished", "Failed"):
+            if state is None or state.ended:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def _render(self, job_id: str, cancel: threading.Event) -> None:
         state = self._update(
             job_id, status="Processing", owner=self._instance, started=self._clock(), progress=0.0
         )
-        request = SubmitRequest(
-            input_config=state["request"]["InputConfig"],
-            editing_config=state["request"]["EditingConfig"],
-            output_config=state["request"]["OutputConfig"],
-            template_config=state["request"]["TemplateConfig"],
-            user_data=state["request"]["UserData"],
-        )
+        request = state.request.submit_request()
         last_beat = [self._clock()]
 
         def progress(fraction: float, message: str) -> None:
@@ -308,7 +293,9 @@ class LocalProducer:
             if now - last_beat[0] >= HEARTBEAT_SECONDS or fraction >= 1.0:
                 last_beat[0] = now
                 self._update(job_id, progress=round(fraction, 3), message=message)
-            log.info("render %3.0f%% %s", fraction * 100, message, extra={"ice_job_id": job_id})
+            log.info(
+                "render %3.0f%% %s", fraction * 100, message, extra={"producer_job_id": job_id}
+            )
 
         work = self._work_folder(job_id)
         shutil.rmtree(work, ignore_errors=True)  # what a killed render of this job left
@@ -333,38 +320,40 @@ class LocalProducer:
             status="Failed" if failed and outcome.error_code else "Finished",
             completed=self._clock(),
             progress=1.0,
-            outputs=[o.__dict__ for o in outcome.outputs],
+            outputs=[EngineOutput(**dataclasses.asdict(o)) for o in outcome.outputs],
             timelines=outcome.timelines,
             error_code=outcome.error_code,
             error_message=outcome.error_message,
         )
         self._notify(state)
 
-    def _notify(self, state: dict[str, Any]) -> None:
+    def _notify(self, state: EngineJob) -> None:
         """Call the job's NotifyAddress as ICE does, unsigned: whether ICE signs per-job callbacks
         is not documented, so the address's own token is what the callback trusts."""
-        url = state.get("notify_url")
+        url = state.notify_url
         if not url:
             return
         body = {
             "EventType": COMPLETE_EVENT,
             "UserId": 0,
-            "EventTime": _utc(self._clock()),
+            "EventTime": utc(self._clock()),
             "MessageBody": {
-                "JobId": state["job_id"],
-                "Status": state["status"],
-                "UserData": json.dumps(state["request"]["UserData"], ensure_ascii=False),
+                "JobId": state.job_id,
+                "Status": state.status,
+                "UserData": json.dumps(state.request.user_data, ensure_ascii=False),
             },
         }
         headers = {"Content-Type": "application/json"}
         try:
             status = self._post(url, json.dumps(body).encode(), headers)
             log.info(
-                "local engine: callback answered %s", status, extra={"ice_job_id": state["job_id"]}
+                "local engine: callback answered %s",
+                status,
+                extra={"producer_job_id": state.job_id},
             )
         except OSError as exc:  # the timer will find the job anyway
             log.warning(
-                "local engine: callback failed: %s", exc, extra={"ice_job_id": state["job_id"]}
+                "local engine: callback failed: %s", exc, extra={"producer_job_id": state.job_id}
             )
 
     # -- state --------------------------------------------------------------------------------
@@ -372,16 +361,18 @@ class LocalProducer:
     def _key(self, job_id: str) -> str:
         return f"{self._prefix}{job_id}.json"
 
-    def _load(self, job_id: str) -> dict[str, Any]:
+    def _load(self, job_id: str) -> EngineJob:
         try:
-            return json.loads(self.store.get(self._key(job_id)))
+            return EngineJob.model_validate_json(self.store.get(self._key(job_id)))
         except NotFound:
             raise NotFound(f"no local job {job_id}") from None
 
-    def _update(self, job_id: str, **changes: Any) -> dict[str, Any]:
+    def _update(self, job_id: str, **changes: Any) -> EngineJob:
         state = self._load(job_id)
-        state.update(changes, heartbeat=self._clock())
-        self.store.put(self._key(job_id), _encode(state))
+        state = EngineJob.model_validate(
+            {**state.model_dump(), **changes, "heartbeat": self._clock()}
+        )
+        self.store.put(self._key(job_id), state.encode())
         return state
 
 
@@ -394,37 +385,6 @@ def _fingerprint(request: SubmitRequest, notify_url: str | None) -> str:
     ]
     text = json.dumps([parts, request.user_data, notify_url], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _encode(state: dict[str, Any]) -> bytes:
-    return json.dumps(state, ensure_ascii=False, indent=1).encode()
-
-
-def _status(state: dict[str, Any]) -> JobStatus:
-    subs = tuple(
-        SubJob(
-            index=o["index"],
-            status="Success" if o["ok"] else "Failed",
-            job_id=f"{state['job_id']}-{o['index']}",
-            media_url=o.get("media_url") or o.get("key"),
-            duration=o.get("duration"),
-            error_code=o.get("error_code"),
-            error_message=o.get("error_message"),
-        )
-        for o in state.get("outputs") or []
-    )
-    return JobStatus(
-        job_id=state["job_id"],
-        status=state["status"],
-        sub_jobs=subs,
-        error_code=state.get("error_code"),
-        error_message=state.get("error_message"),
-        create_time=_utc(state.get("created")),
-        complete_time=_utc(state.get("completed")),
-        timelines=tuple(state.get("timelines") or ()),
-        progress=state.get("progress", 0.0),
-        message=state.get("message"),
-    )
 
 
 def _http_post(url: str, body: bytes, headers: dict[str, str]) -> int:

@@ -121,7 +121,7 @@ def _render(
         raise
     except (PermanentError, ToolError, RenderError) as exc:
         code = getattr(exc, "code", None) or "PlanningFailed"
-        log.warning("planning failed: %s", exc, extra={"ice_job_id": job_id})
+        log.warning("planning failed: %s", exc, extra={"producer_job_id": job_id})
         return RenderOutcome(outputs=[], error_code=code, error_message=str(exc))
 
     results: list[OutputResult] = []
@@ -141,7 +141,9 @@ def _render(
         except RenderCancelled:
             raise
         except HighlightsError as exc:  # a tool's failure, or the render's
-            log.warning("output %d failed: %s", timeline.index, exc, extra={"ice_job_id": job_id})
+            log.warning(
+                "output %d failed: %s", timeline.index, exc, extra={"producer_job_id": job_id}
+            )
             code = getattr(exc, "code", None) or "RenderFailed"
             results.append(
                 OutputResult(timeline.index, False, error_code=code, error_message=str(exc)[:500])
