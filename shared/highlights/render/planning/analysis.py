@@ -77,7 +77,10 @@ def _subtitles(key: str, folder: MediaFolder, info: MediaInfo, cache_dir: Path) 
     path = folder.path_for(key)
     sidecar = sidecar_key(key, folder)
     if sidecar is not None:
-        return tuple(load_subtitles(folder.path_for(sidecar)))
+        try:
+            return tuple(load_subtitles(folder.path_for(sidecar)))
+        except RenderError as exc:
+            raise MediaError(UNSUPPORTED, f"{sidecar}: {exc.message}", reference=sidecar) from None
     streams = [s for s in info.subtitle_streams if s.is_text]
     if not streams:
         # Neither a file nor a stream: read the text burned into the picture, if tesseract
