@@ -18,10 +18,10 @@ Text (``text_lines``)
     spans ``min_run`` columns or more and is roughly centred (``centre_offset``): captions,
     titles and credits are; a logo or a time code in a corner is not. Consecutive text rows make
     a line when they look like one: at most ``max_line_rows`` tall (a blob of detail is taller),
-    a one-row line ``single_row_run`` columns wide, sharp (in a row of it, the stroke cells'
-    edge level reaches ``line_edges`` and ``line_contrast`` above the median row of the rest:
-    rendered text is crisp, the soft outline of a shape is not), and the rows just above and
-    below it quiet (runs at most half its widest). A line whose middle lies below ``subtitle_band`` of the
+    a one-row line ``single_row_run`` columns wide, crisp (its stroke cells reach an edge level
+    of ``line_edges``, and one of its rows has ``line_contrast`` more edges than the median
+    row of the rest: rendered text is dense with sharp edges, the outline of a shape is not),
+    and the rows just above and below it quiet (runs at most half its widest). A line whose middle lies below ``subtitle_band`` of the
     frame's height is dialogue (burned-in subtitles); above it, a title.
 
 Title cards (``is_card``)
@@ -89,11 +89,11 @@ class PictureRules:
     min_bar_px: int = 4
     min_picture: float = 0.25  # a "picture" narrower than this share is no bars but a dark film
     busy: float = 0.45  # samples with more stroke cells than this share are texture
-    min_run: int = 3  # columns a text row's run of stroke cells spans at least
-    single_row_run: int = 5  # ... and a line one row tall
+    min_run: int = 4  # columns a text row's run of stroke cells spans at least
+    single_row_run: int = 6  # ... and a line one row tall
     max_line_rows: int = 10  # rows a line (or a block of lines) spans at most
-    line_edges: int = 2  # the edge level one row of a line reaches at least ...
-    line_contrast: int = 2  # ... and this much above the median of the other rows
+    line_edges: int = 2  # the edge level a line's stroke cells reach at least
+    line_contrast: int = 1  # a line's row has this many edge levels over the others' median
     centre_offset: float = 0.25  # a run's middle lies this share of the width from the centre
     subtitle_band: float = 0.7  # lines whose middle lies below this share of the height
     card_edges: int = 1  # rows away from text with more detail than this are picture
@@ -201,8 +201,10 @@ def _looks_like_a_line(
         return False
     rest = sorted(e for r, e in enumerate(sample.edges) if not line.top <= r <= line.bottom)
     median = rest[len(rest) // 2] if rest else 0
-    sharpest = max(sample.stroke_edges[line.top : line.bottom + 1])
-    if sharpest < max(rules.line_edges, median + rules.line_contrast):
+    rows = range(line.top, line.bottom + 1)
+    if max(sample.stroke_edges[r] for r in rows) < rules.line_edges:
+        return False
+    if max(sample.edges[r] for r in rows) < median + rules.line_contrast:
         return False
     around = [runs[r][1] for r in (line.top - 1, line.bottom + 1) if 0 <= r < len(runs)]
     return all(run <= widest // 2 for run in around)
@@ -287,10 +289,11 @@ def subtitle_rows(
 
 
 def text_band(
-    rows: Sequence[tuple[float, float, float]], start: float, end: float, margin: float = 0.5
+    rows: Sequence[tuple[float, float, float]], start: float, end: float, margin: float = 0.25
 ) -> tuple[float, float] | None:
     """The rows (top, bottom, shares of the frame's height) burned-in subtitles take between
-    ``start`` and ``end`` (and ``margin`` seconds either side, a sample's reach), or None."""
+    ``start`` and ``end`` (and ``margin`` seconds either side: half the sampling step, what a
+    sample stands for), or None."""
     inside = [(top, bottom) for t, top, bottom in rows if start - margin <= t <= end + margin]
     if not inside:
         return None
