@@ -107,6 +107,22 @@ def test_load_subtitles_by_suffix_and_gb18030(tmp_path: Path) -> None:
     assert load_subtitles(tmp_path / "b.srt") == [Cue(1.0, 2.0, "中文字幕")]
 
 
+def test_drawings_and_inline_timestamps_never_reach_dialogue_from_files(tmp_path: Path) -> None:
+    events = (
+        "Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\p1}m 0 0 l 100 0 100 100{\\p0}\n"
+        "Dialogue: 0,0:00:02.00,0:00:03.00,Default,,0,0,0,,Run{\\p1}m 0 0 l 9 9{\\p0}!\n"
+    )
+    (tmp_path / "a.ssa").write_text(ASS.split("[Events]")[0] + "[Events]\n" + (
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        + events), encoding="utf-8")  # fmt: skip
+    (tmp_path / "b.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nOne <00:00:01.500>two\n\nNOTE x\n",
+        encoding="utf-8",
+    )
+    assert load_subtitles(tmp_path / "a.ssa") == [Cue(2.0, 3.0, "Run!")]
+    assert load_subtitles(tmp_path / "b.vtt") == [Cue(1.0, 2.0, "One two")]
+
+
 def test_sidecar_same_stem_first_then_language_tagged(store: LocalStore) -> None:
     (store.root / "films" / "Film.mp4").write_bytes(b"")
     assert sidecar_key("films/Film.mp4", store) is None

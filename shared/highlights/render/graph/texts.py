@@ -211,7 +211,7 @@ def clear_of(
         block = item.block
         size = block.font_size
         pad = text_band(item, canvas[1])[1] - block.bottom  # what the band adds below the ink
-        anchor = max(2, limit - pad - round(size * 0.25))
+        anchor = max(2, limit - pad - round(size * 0.5))  # half a line between them
         lines = [line.text for line in block.lines]
         placed = layout_lines(
             lines, canvas=canvas, y=anchor, font_size=size, alignment=_bottom(alignment)
