@@ -282,10 +282,15 @@ class LocalPlatform:
         )
 
     def stop(self) -> None:
+        """Stop serving; a render still running is interrupted (its tools killed, its work folder
+        removed) and resumes at the next start."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        interrupt = getattr(self._system.producer, "interrupt", None) if self._system else None
+        if callable(interrupt):
+            interrupt()
 
     # -- events
     def place(self, manifest: Path) -> str:
