@@ -48,6 +48,7 @@ margin:0 0 16px}
 .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:10px 18px;margin:0}
 .facts div{min-width:0}.facts dt{color:var(--muted);font-size:12px}
 .facts dd{margin:0;font-weight:600;word-break:break-word}
+.facts dd .mono,.facts dd.mono{font-weight:400;word-break:break-all}
 .alert{border-left:4px solid var(--bad);background:#fdf0ef;padding:10px 12px;border-radius:6px;
 margin:8px 0;word-break:break-word}
 .alert.warn{border-color:var(--warn);background:#fff6e8}
@@ -90,6 +91,8 @@ def seconds(value: object) -> str:
     """`12.3 s`, `2 min 05 s`; empty for what is not a number."""
     if not isinstance(value, int | float) or isinstance(value, bool) or value != value:
         return ""
+    if 0 <= value < 1 and isinstance(value, int):
+        return "under 1 s"  # whole seconds apart: the documents' times have no fractions
     if value < 60:
         return f"{value:.1f} s"
     minutes, rest = divmod(round(value), 60)
@@ -132,7 +135,7 @@ def between(start: object, end: object) -> str:
     first, last = parse_time(start), parse_time(end)
     if first is None or last is None or last < first:
         return ""
-    return seconds((last - first).total_seconds())
+    return seconds(int((last - first).total_seconds()))
 
 
 def shown_time(value: object) -> str:

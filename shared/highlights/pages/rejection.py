@@ -35,7 +35,10 @@ def rejection_page(
                 ("Rejected", shown_time(report.get("rejected_at"))),
                 ("Errors", esc(len(errors))),
                 ("Warnings", esc(len(warnings))),
-                ("Manifest version", f"<span class=mono>{esc(manifest.get('etag'))}</span>"),
+                (
+                    "Manifest version",
+                    f"<span class='mono small'>{esc(manifest.get('etag'))}</span>",
+                ),
             ]
         )
         + "<p class=dim>Nothing was submitted. Correct the manifest and upload it again.</p>"
@@ -71,7 +74,9 @@ def _problems(problems: Sequence[Mapping[str, Any]], lines: Mapping[str, int]) -
     if not problems:
         return "<p class=dim>None.</p>"
     shown = []
-    for problem in problems:
+    # In the order of the manifest's lines (the order validation found them in, within a line).
+    by_line = sorted(problems, key=lambda p: _line_of(p, lines) or 0)
+    for problem in by_line:
         line = _line_of(problem, lines)
         where = f"<a href='#L{line}'>line {line}</a> " if line else ""
         accepted = problem.get("accepted")

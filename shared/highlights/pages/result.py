@@ -96,7 +96,7 @@ def result_page(
     summary = mapping(result.get("summary"))
     body = [
         f"<div class=head><h1>{esc(name)}</h1>{badge(job.get('state'))}</div>",
-        f"<p class=sub>{esc(key)} · job {esc(job.get('id'))}</p>",
+        f"<p class=sub>{esc(key)} · job <span class=mono>{esc(job.get('id'))}</span></p>",
     ]
     titles = ", ".join(str(t) for t in items(inputs.get("TitleArray")))
     counts = (
@@ -115,7 +115,7 @@ def result_page(
                 ("Completed", shown_time(job.get("completed_at"))),
                 ("Waited to start", esc(between(job.get("created_at"), job.get("submitted_at")))),
                 ("Rendered in", esc(between(job.get("submitted_at"), job.get("completed_at")))),
-                ("Engine job", esc(job.get("ice_job_id"))),
+                ("Engine job", _mono(job.get("ice_job_id"))),
                 ("Titles", esc(titles)),
             ]
         )
@@ -180,7 +180,7 @@ def _output(
                     ("Title", esc(title)),
                     ("Media ID", esc(row.get("media_id"))),
                     ("Files", " · ".join(links)),
-                    ("Address", f"<span class=small>{esc(row.get('media_url'))}</span>"),
+                    ("Address", _mono(row.get("media_url"))),
                 ]
             )
             + "</div>"
@@ -255,6 +255,10 @@ def _frame(href: str, cell: int, shown: int) -> str:
         f"background-position:-{x * scale:.2f}px -{y * scale:.2f}px"
     )
     return f"<div class=frame role=img aria-label='frame {cell + 1}' style=\"{esc(style)}\"></div>"
+
+
+def _mono(value: object) -> str:
+    return f"<span class='mono small'>{esc(value)}</span>" if value else ""
 
 
 def _alert(code: object, message: object) -> str:
