@@ -15,8 +15,6 @@ from typing import Any, Protocol
 
 from highlights.jobs.layout import BucketLayout
 from highlights.jobs.results import RejectionReport, ResultManifest
-from highlights.pages.rejection import rejection_page
-from highlights.pages.result import Video, result_page
 from highlights.ports import (
     HighlightsError,
     NotFound,
@@ -78,6 +76,10 @@ def _put(pipeline: Pipeline, key: str, page: str) -> None:
 
 
 def _page(pipeline: Pipeline, document: ResultManifest | RejectionReport, here: str) -> str:
+    # Imported when a job ends, not at a cold start: a submit that goes through never needs them.
+    from highlights.pages.rejection import rejection_page
+    from highlights.pages.result import result_page
+
     data = document.model_dump(mode="json", exclude_none=True)
     if isinstance(document, RejectionReport):
         text, unavailable = _manifest_text(pipeline, document)
@@ -87,7 +89,9 @@ def _page(pipeline: Pipeline, document: ResultManifest | RejectionReport, here: 
     return result_page(data, here=here, videos=_videos(pipeline, data), relative_links=folder)
 
 
-def _videos(pipeline: Pipeline, data: dict[str, Any]) -> dict[int, Video]:
+def _videos(pipeline: Pipeline, data: dict[str, Any]) -> dict[int, Any]:
+    from highlights.pages.result import Video
+
     outputs = {t.get("index"): t.get("output") for t in data.get("timelines") or ()}
     videos: dict[int, Video] = {}
     for row in data.get("outputs", [])[:MAX_SIZED_OUTPUTS]:

@@ -26,7 +26,8 @@ button:disabled{opacity:.5;cursor:default}
 #outcome{margin-top:12px}
 #outcome .ok{color:var(--ok);font-weight:600}#outcome .bad{color:var(--bad);font-weight:600}
 #jobs td{vertical-align:middle}
-#jobs td.id{font:12px ui-monospace,Menlo,Consolas,monospace;color:var(--muted);word-break:break-all}
+#jobs .id{font:11.5px ui-monospace,Menlo,Consolas,monospace;color:var(--muted);word-break:break-all}
+#jobs td.age{white-space:nowrap}
 #jobs tr.new{animation:flash 2s ease-out}
 @keyframes flash{from{background:#fff4c2}to{background:transparent}}
 progress{width:110px;height:10px;vertical-align:middle}
@@ -179,8 +180,9 @@ SCRIPT = r"""
     if (!tr) {
       tr = el("tr");
       tr.setAttribute("data-job", job.id);
-      for (var i = 0; i < 5; i++) tr.appendChild(el("td"));
-      tr.cells[2].className = "id";
+      for (var i = 0; i < 4; i++) tr.appendChild(el("td"));
+      tr.cells[2].className = "age";
+      tr.cells[3].className = "links";
       rows[job.id] = tr;
       if (job.id === fresh) tr.className = "new";
     }
@@ -190,6 +192,7 @@ SCRIPT = r"""
     cells[0].appendChild(el("span", "badge " + (CLASSES[job.state] || ""), job.state));
     clear(cells[1]);
     cells[1].appendChild(el("div", null, job.manifest));
+    cells[1].appendChild(el("div", "id", job.id));
     if (job.error) cells[1].appendChild(el("div", "muted-line", job.error));
     if (!job.terminal && job.progress !== null && job.progress !== undefined) {
       var bar = el("progress");
@@ -200,16 +203,14 @@ SCRIPT = r"""
       line.appendChild(document.createTextNode(" " + Math.round(job.progress * 100) + "% " + (job.message || "")));
       cells[1].appendChild(line);
     }
-    cells[2].textContent = job.id;
-    cells[3].textContent = age(job.age);
-    clear(cells[4]);
-    cells[4].className = "links";
+    cells[2].textContent = age(job.age);
+    clear(cells[3]);
     job.links.forEach(function (link) {
       var a = el("a", null, link.label);
       a.href = link.href;
       a.target = "_blank";
       a.rel = "noopener";
-      cells[4].appendChild(a);
+      cells[3].appendChild(a);
     });
     return tr;
   }
@@ -276,7 +277,7 @@ aria-label="manifest text"></textarea>
 </section>
 <section class=card>
 <div class=head><h2>Jobs</h2><span id=count class=dim></span></div>
-<table id=jobs><thead><tr><th>State</th><th>Manifest</th><th>Job</th><th>Age</th><th>Open</th>
+<table id=jobs><thead><tr><th>State</th><th>Manifest and job</th><th>Age</th><th>Open</th>
 </tr></thead><tbody id=jobs-body></tbody></table>
 <p id=empty class=dim>No jobs yet: drop a manifest.</p>
 </section>
@@ -284,7 +285,7 @@ aria-label="manifest text"></textarea>
     html = (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         f"<meta name=highlights-token content='{esc(token)}'>"
-        "<meta name=referrer content=no-referrer>"
+        "<meta name=referrer content=no-referrer><link rel=icon href='data:,'>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         f"<title>highlights · {esc(bucket)}</title><style>{STYLE}{EXTRA_STYLE}</style></head>"
         f"<body data-max-bytes='{int(max_bytes)}'><main>{body}</main>"

@@ -63,7 +63,7 @@ th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid
 th{font-size:12px;color:var(--muted);font-weight:600;background:#fafbfc;position:sticky;top:0}
 tr.seg{cursor:pointer}tr.seg:hover{background:#f2f6ff}tr.seg:focus{outline:2px solid var(--run)}
 tr.seg.now{background:#e7efff}
-td.num,td.time{white-space:nowrap;font-variant-numeric:tabular-nums}
+td.num,td.time,td.match{white-space:nowrap;font-variant-numeric:tabular-nums}
 .frame{width:128px;height:72px;border-radius:4px;background-color:#222;background-repeat:no-repeat}
 .kind{display:inline-block;padding:0 6px;border-radius:4px;background:var(--code);font-size:12px}
 .dim{color:var(--muted)}
@@ -191,7 +191,7 @@ def document(title: str, body: str, *, script: str = "", media: Iterable[str] = 
     return (
         "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
         f'<meta http-equiv="Content-Security-Policy" content="{esc(policy)}">'
-        "<meta name=referrer content=no-referrer>"
+        "<meta name=referrer content=no-referrer><link rel=icon href='data:,'>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         f"<title>{esc(title)}</title><style>{STYLE}</style></head>"
         f"<body><main>{body}</main>{tail}</body></html>\n"

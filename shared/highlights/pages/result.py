@@ -221,7 +221,8 @@ def _timeline(timeline: Mapping[str, Any], player_id: str, here: str) -> str:
             f"<td><span title='{esc(source)}'>{esc(posixpath.basename(source))}</span><br>"
             f"<span class='dim small'>{esc(seconds(segment.get('source_in')))} – "
             f"{esc(seconds(segment.get('source_out')))}</span></td>"
-            f"<td>{text}</td><td>{match}</td><td>{esc(segment.get('matched_text'))}</td></tr>"
+            f"<td>{text}</td><td class=match>{match}</td>"
+            f"<td>{esc(segment.get('matched_text'))}</td></tr>"
         )
     return (
         "<h3>Timeline</h3>"

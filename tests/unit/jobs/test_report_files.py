@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from highlights.jobs import report_files
 from highlights.jobs.accept import accept
 from highlights.jobs.observe import observe
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.report_files import report_key
 from highlights.jobs.states import JobState
+from highlights.pages import result as result_pages
 from highlights.ports import StoredObject, TransientError, UnsafeKey
 from highlights.producers.fake import FakeProducer, plan_partial
 from highlights.storage.memory import MemoryStore
@@ -95,7 +95,7 @@ def test_a_page_that_cannot_be_built_never_keeps_a_job_from_ending(
     def broken(*args: Any, **kwargs: Any) -> str:
         raise RuntimeError("a bug in the page")
 
-    monkeypatch.setattr(report_files, "result_page", broken)
+    monkeypatch.setattr(result_pages, "result_page", broken)
     job_id = accept(pipeline, upload(store)).job_id
     with caplog.at_level(logging.ERROR):
         run_to_end(pipeline, job_id)
