@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 
 from highlights.fc import app
+from highlights.local import http as local_http
 from highlights.local.platform import LocalPlatform, local_settings
 from highlights.local.run import run
 from highlights.ports import SubmitRequest
@@ -286,3 +287,33 @@ def test_jobs_answer_quickly_whatever_is_asked(dashboard: LocalPlatform) -> None
     started = time.monotonic()
     assert ask(dashboard, "GET", "/api/jobs")[0] == 200
     assert time.monotonic() - started < 10
+
+
+def test_players_never_take_the_callbacks_place(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client that asks for a video and stops reading holds one file slot; past FILE_WORKERS,
+    files are refused (503) while the callback endpoint still answers."""
+    monkeypatch.setattr(engine, "_default_renderer", lambda: quick_render)
+    monkeypatch.setattr(local_http, "FILE_WORKERS", 1)
+    bucket = finished(tmp_path)
+    (bucket / "out" / "h_1.mp4").write_bytes(b"\0" * (32 * 1024 * 1024))  # more than buffers hold
+    served = LocalPlatform(local_settings(bucket))
+    served.start()
+    port = int(served.dashboard_url.split(":")[2].strip("/"))
+    try:
+        [job] = json.loads(ask(served, "GET", "/api/jobs")[2])["jobs"]
+        video = next(link["href"] for link in job["links"] if link["label"] == "video 1")
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as stalled:
+            stalled.sendall(f"GET {video} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            assert b" 200 " in stalled.recv(4096).split(b"\r\n", 1)[0]  # and reads no more
+            status, headers, _ = ask(served, "GET", video)
+            assert status == 503 and headers["Retry-After"] == "1"
+            assert ask(served, "POST", "/ice", b"{}", {"Content-Length": "2"})[0] == 401
+        # the stalled one gone, its slot is free again (within the socket timeout at worst)
+        deadline = time.monotonic() + local_http.SOCKET_TIMEOUT + 5
+        while ask(served, "GET", video, headers={"Range": "bytes=0-0"})[0] != 206:
+            assert time.monotonic() < deadline, "the file slot was never freed"
+            time.sleep(0.1)
+    finally:
+        served.stop()

@@ -1,7 +1,8 @@
 """The local platform's one HTTP server, on 127.0.0.1: the callback endpoint (`POST /ice`) and the
 dashboard share it, and every request on it is bounded whoever sends it.
 
-- at most MAX_WORKERS requests are handled at once; more are refused at once;
+- at most MAX_WORKERS requests are handled at once; more are refused at once; at most
+  FILE_WORKERS of them send files (videos), so players never take the callback's place;
 - a client may stay silent SOCKET_TIMEOUT seconds mid-request, and has READ_SECONDS for the whole
   request (line, headers, body), however it trickles in;
 - bodies are read only by a route that has checked who is asking (the URL and headers suffice),
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 SOCKET_TIMEOUT = 5.0  # seconds a client may stay silent mid-request
 READ_SECONDS = 10.0  # for the whole request (line, headers, body)
 MAX_WORKERS = 32  # requests handled at once; more are refused at once
+FILE_WORKERS = 12  # of which sending files (503 beyond: a player asks again)
 SEND_SECONDS = 600.0  # to send one file (a video)
 CHUNK = 64 * 1024
 LINGER_BYTES = 64 * 1024
@@ -127,6 +129,7 @@ class BoundedServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], route: Route) -> None:
         super().__init__(address, _handler(route))
         self._slots = threading.BoundedSemaphore(MAX_WORKERS)
+        self.file_slots = threading.BoundedSemaphore(FILE_WORKERS)
 
     @property
     def port(self) -> int:
@@ -224,6 +227,16 @@ def _handler(route: Route) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
 
         def _send_file(self, response: Response) -> None:
+            slots: threading.BoundedSemaphore = self.server.file_slots  # type: ignore[attr-defined]
+            if not slots.acquire(blocking=False):
+                self._send(Response.json(503, {"error": "busy"}, headers={"Retry-After": "1"}))
+                return
+            try:
+                self._stream(response)
+            finally:
+                slots.release()
+
+        def _stream(self, response: Response) -> None:
             assert response.file is not None
             try:
                 stream = _open_regular(response.file)
