@@ -93,6 +93,21 @@ def _parser() -> argparse.ArgumentParser:
     retry.add_argument("--timeout", type=float, default=3600)
     retry.set_defaults(handler=_retry)
 
+    submit = sub.add_parser(
+        "submit", help="check manifests, upload them into a bucket's inbox, follow their jobs"
+    )
+    submit.add_argument("files", nargs="+", type=Path, metavar="MANIFEST")
+    submit.add_argument(
+        "--to",
+        required=True,
+        metavar="oss://BUCKET|DIR",
+        help="the bucket (credentials and endpoint as the functions read them), or a folder bucket",
+    )
+    submit.add_argument("--region", help="region jobs run in (default HIGHLIGHTS_REGION)")
+    submit.add_argument("--no-wait", action="store_true", help="return once uploaded")
+    submit.add_argument("--timeout", type=float, default=3600, help="seconds to follow (3600)")
+    submit.set_defaults(handler=_submit)
+
     demo = sub.add_parser("demo", help="generate media and manifests of both modes, and run them")
     demo.add_argument(
         "--bucket", type=Path, default=Path("demo-bucket"), help="(default ./demo-bucket)"
@@ -199,6 +214,19 @@ def _read_only(args: argparse.Namespace, command: Callable[[BucketView, Path | N
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return command(bucket, root)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from highlights.local.submit import submit, target
+
+    try:
+        settings = target(args.to, region=args.region)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return submit(
+        args.files, settings, human=_human, wait_for_jobs=not args.no_wait, timeout=args.timeout
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:

@@ -40,6 +40,7 @@ def serve(
     print(f"serving {platform.root}", file=out)
     print(f"  inbox     {inbox}  (drop manifests here)", file=out)
     print(f"  callback  {url}", file=out)
+    print(f"  dashboard {platform.dashboard_url}", file=out)
     if resumed:
         print(f"  resumed   {', '.join(resumed)}", file=out)
     stop = stop or threading.Event()
