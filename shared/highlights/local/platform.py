@@ -263,10 +263,15 @@ class LocalPlatform:
                 ) from None
             raise
         url = f"http://127.0.0.1:{self._server.server_address[1]}/ice"
-        values = self.settings.model_dump()
-        values.update(callback_url=url, callback_keys=self._local_keys())
-        self.settings = Settings.model_validate(values)
-        self._system = build(self.settings, renderer=self._renderer)
+        try:
+            values = self.settings.model_dump()
+            values.update(callback_url=url, callback_keys=self._local_keys())
+            self.settings = Settings.model_validate(values)
+            self._system = build(self.settings, renderer=self._renderer)
+        except BaseException:  # a bad setting: no endpoint left behind (stop() would wait on it)
+            self._server.server_close()
+            self._server = None
+            raise
         threading.Thread(
             target=self._server.serve_forever, name="callback-endpoint", daemon=True
         ).start()

@@ -337,7 +337,7 @@ class LocalProducer:
             if now - last_beat[0] >= HEARTBEAT_SECONDS or fraction >= 1.0:
                 last_beat[0] = now
                 self._update(job_id, progress=round(fraction, 3), message=message)
-            log.info("render %3.0f%% %s", fraction * 100, message, extra={"ice_job_id": job_id})
+            log.debug("render %3.0f%% %s", fraction * 100, message, extra={"ice_job_id": job_id})
 
         work = self._work_folder(job_id)
         shutil.rmtree(work, ignore_errors=True)  # what a killed render of this job left
