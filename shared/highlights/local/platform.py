@@ -177,10 +177,15 @@ class LocalPlatform:
             raise
         self._server = server
         url = f"http://127.0.0.1:{server.port}{CALLBACK_PATH}"
-        values = self.settings.model_dump()
-        values.update(callback_url=url, callback_keys=self._local_keys())
-        self.settings = Settings.model_validate(values)
-        self._system = build(self.settings, renderer=self._renderer)
+        try:
+            values = self.settings.model_dump()
+            values.update(callback_url=url, callback_keys=self._local_keys())
+            self.settings = Settings.model_validate(values)
+            self._system = build(self.settings, renderer=self._renderer)
+        except BaseException:  # a bad setting: no endpoint left behind (stop() would wait on it)
+            server.server_close()
+            self._server = None
+            raise
         self.dashboard = Dashboard(self.system, self.store, port=server.port)
         threading.Thread(
             target=server.serve_forever,

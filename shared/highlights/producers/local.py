@@ -310,7 +310,7 @@ class LocalProducer:
             if now - last_beat[0] >= HEARTBEAT_SECONDS or fraction >= 1.0:
                 last_beat[0] = now
                 self._update(job_id, progress=round(fraction, 3), message=message)
-            log.info(
+            log.debug(
                 "render %3.0f%% %s", fraction * 100, message, extra={"producer_job_id": job_id}
             )
 

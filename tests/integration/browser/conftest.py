@@ -21,12 +21,11 @@ from highlights.ports import SubmitRequest
 from highlights.producers import local as engine
 from highlights.producers.local import OutputResult, RenderOutcome
 from highlights.render.contact_sheet import render_contact_sheet
-from highlights.render.ffmpeg import have_ffmpeg
 from highlights.render.probe import probe
 from highlights.render.timeline import Narration, Segment, TextOverlay, Timeline
 from highlights.storage.local import LocalStore
 from highlights.storage.urls import folder_key_for_url
-from tests.media import SceneSpec, make_film
+from tests.media import SceneSpec, have_ffmpeg, make_film
 from tests.support import REGION, manifest, oss_url
 
 CHROMIUM = os.environ.get("HIGHLIGHTS_CHROMIUM", "/usr/bin/chromium")
