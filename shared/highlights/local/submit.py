@@ -27,6 +27,7 @@ from highlights.jobs.record import JobRecord
 from highlights.jobs.report_files import report_key
 from highlights.jobs.states import JobState
 from highlights.keys import output_key_problem
+from highlights.local.console import console_for
 from highlights.local.run import EXIT_CODES, wait
 from highlights.manifest import validate_manifest
 from highlights.manifest.loading import oversized
@@ -201,7 +202,10 @@ def follow(
                 print(f"job {job.job_id}: no record yet; is the pipeline running?", file=out)
                 return 1
             time.sleep(READ_POLL)
-    record = wait(pipeline, job.job_id, timeout=max(deadline - time.monotonic(), 0.0), out=out)
+    with console_for(out) as console:
+        record = wait(
+            pipeline, job.job_id, timeout=max(deadline - time.monotonic(), 0.0), console=console
+        )
     key_for = None if settings.bucket else folder_key_for_url(settings.region)
     report(store, record, out=out, where=where, key_for=key_for)
     return EXIT_CODES.get(record.state, 1)
