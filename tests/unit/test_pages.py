@@ -133,7 +133,11 @@ def test_each_row_shows_its_own_cell_of_the_contact_sheet() -> None:
     cell_h = result_module.CELL_HEIGHT + result_module.BAND_HEIGHT + result_module.PADDING
     x, y = 4 * scale, (4 + cell_h) * scale
     assert f"background-position:-{x:.2f}px -{y:.2f}px" in frames[4]
-    width, height = contact_sheet.sheet_size(6)
+    # six cells: four columns, two rows (the size the engine's sheet has, checked on a real one in
+    # tests/integration/render/test_contact_sheet.py)
+    cs = contact_sheet
+    width = 4 * cs.CELL_WIDTH + 5 * cs.PADDING
+    height = 2 * (cs.CELL_HEIGHT + cs.BAND_HEIGHT) + 3 * cs.PADDING
     assert f"background-size:{width * scale:.2f}px {height * scale:.2f}px" in frames[0]
 
 
