@@ -93,6 +93,7 @@ class LocalProducer:
         self._running: set[str] = set()
         self._cancels: dict[str, tuple[threading.Event, list[str]]] = {}  # event, reason
         self._lock = threading.Lock()
+        self._stopping = False  # interrupted: jobs stay unfinished, for the next engine to resume
 
     # -- the port -----------------------------------------------------------------------------
 
@@ -159,6 +160,22 @@ class LocalProducer:
         with self._lock:
             ids = list(self._cancels)
         return [job_id for job_id in ids if self.cancel(job_id, reason)]
+
+    def interrupt(self, *, wait: float = 10.0) -> list[str]:
+        """Stop rendering without ending anything (the process is stopping: Ctrl-C, SIGTERM):
+        running tools are killed and work folders removed, and the jobs stay as they were, to be
+        resumed by the next engine on this folder. Returns the jobs interrupted."""
+        with self._lock:
+            self._stopping = True
+            held = list(self._cancels.items())
+        for _, (event, reasons) in held:
+            reasons.append("the engine is stopping")
+            event.set()
+        try:
+            self.wait(wait)
+        except TimeoutError:
+            log.warning("local engine: a render did not stop within %.0f s", wait)
+        return [job_id for job_id, _ in held]
 
     def resume(self, *, force: bool = False) -> list[str]:
         """Restart every unfinished job whose worker is gone; returns their ids. With force (the
@@ -237,7 +254,7 @@ class LocalProducer:
                 )
         finally:
             try:
-                if event.is_set():
+                if event.is_set() and not self._stopping:
                     self._end_cancelled(job_id, reasons[0] if reasons else "cancelled")
             except Exception:  # the worker must live on whatever the store does
                 log.exception("local engine: could not record job %s as cancelled", job_id)
@@ -293,7 +310,7 @@ class LocalProducer:
             if now - last_beat[0] >= HEARTBEAT_SECONDS or fraction >= 1.0:
                 last_beat[0] = now
                 self._update(job_id, progress=round(fraction, 3), message=message)
-            log.info(
+            log.debug(
                 "render %3.0f%% %s", fraction * 100, message, extra={"producer_job_id": job_id}
             )
 
