@@ -16,7 +16,7 @@ from typing import Literal
 from highlights.render.ffmpeg import escape_filter_value, filter_script_option, run_ffmpeg
 from highlights.render.fonts import font_file
 
-SegmentKind = Literal["scene", "black", "credits"]
+SegmentKind = Literal["scene", "black", "credits", "titles"]
 
 # Scene looks: each is an ffmpeg source (plus filters) with a clearly different picture, so a cut
 # between any two of them is an unambiguous shot change. {s} is the frame size, {q} a quarter of
@@ -35,6 +35,11 @@ LOOKS: dict[str, str] = {
     "amber": "color=c=0xE0A020:s={s}:r={r},drawgrid=w=40:h=40:t=2:c=0x603000",
     "teal": "color=c=0x108080:s={s}:r={r},drawbox=x=40:y=30:w=120:h=80:c=0xF0F0F0:t=fill",
     "violet": "color=c=0x7030C0:s={s}:r={r},drawgrid=w=16:h=90:t=4:c=0xFFD0FF",
+    # A dark scene: black to every edge but for a lamp swinging in the middle (never bars).
+    "night": (
+        "color=c=black:s={s}:r={r},"
+        "drawbox=x='iw*3/8+iw/8*sin(2*t)':y=ih*3/8:w=iw/4:h=ih/4:c=0xC09050:t=fill"
+    ),
 }
 LOOK_ORDER = tuple(LOOKS)
 
@@ -44,7 +49,9 @@ class SceneSpec:
     """One segment of a generated film, in order.
 
     ``kind`` "scene" draws ``look`` with ``dialogue`` burned in (when the film burns text);
-    "black" is pure black; "credits" is white ``text`` on black, scrolling up when ``scroll``.
+    "black" is pure black; "credits" is white ``text`` on black, scrolling up when ``scroll``;
+    "titles" is white ``text`` with a dark border over ``look`` (titles over moving pictures),
+    in the middle, or scrolling up when ``scroll``.
     """
 
     duration: float
@@ -62,6 +69,12 @@ class SceneSpec:
     @classmethod
     def credits(cls, duration: float, text: str, *, scroll: bool = False) -> SceneSpec:
         return cls(duration=duration, kind="credits", text=text, scroll=scroll)
+
+    @classmethod
+    def titles(
+        cls, duration: float, text: str, look: str = "gradients", *, scroll: bool = False
+    ) -> SceneSpec:
+        return cls(duration=duration, look=look, kind="titles", text=text, scroll=scroll)
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,7 @@ class Film:
     size: tuple[int, int]
     fps: float
     srt: Path | None = None
+    picture: tuple[int, int] | None = None  # the picture's size between black bars
 
     @property
     def duration(self) -> float:
@@ -127,8 +141,15 @@ def write_srt(path: Path, cues: Sequence[tuple[float, float, str]]) -> Path:
 class _Graph:
     """Accumulates a filter_complex: one video and one audio chain per segment, then concat."""
 
-    def __init__(self, size: tuple[int, int], fps: float, workdir: Path) -> None:
+    def __init__(
+        self,
+        size: tuple[int, int],
+        fps: float,
+        workdir: Path,
+        picture: tuple[int, int] | None = None,
+    ) -> None:
         self.size = size
+        self.picture = picture or size  # drawn at this size, then padded with black to size
         self.fps = fps
         self.workdir = workdir
         self.chains: list[str] = []
@@ -142,7 +163,7 @@ class _Graph:
         path.write_text(text, encoding="utf-8")
         return escape_filter_value(str(path))
 
-    def drawtext(self, text: str, *, fontsize: int, y: str, box: bool) -> str:
+    def drawtext(self, text: str, *, fontsize: int, y: str, box: bool, border: bool = False) -> str:
         font = cjk_font()
         parts = [
             f"textfile={self._textfile(text)}",
@@ -157,27 +178,36 @@ class _Graph:
             parts.insert(0, f"fontfile={escape_filter_value(font)}")
         if box:
             parts += ["box=1", "boxcolor=black@0.55", "boxborderw=4"]
+        if border:
+            parts += [f"borderw={max(1, fontsize // 12)}", "bordercolor=black@0.8"]
         return "drawtext=" + ":".join(parts)
 
     def add(self, index: int, spec: SceneSpec, *, burn_text: bool, with_audio: bool) -> None:
-        w, h = self.size
+        w, h = self.picture
         s = f"{w}x{h}"
         q = f"{max(w // 4, 16)}x{max(h // 4, 16)}"
         r = f"{self.fps:g}"
         d = _seconds(spec.duration)
         fontsize = max(h // 12, 10)
-        if spec.kind == "scene":
+        if spec.kind in ("scene", "titles"):
             if spec.look not in LOOKS:
                 raise ValueError(f"unknown look {spec.look!r}; one of {', '.join(LOOKS)}")
             video = [LOOKS[spec.look].format(s=s, q=q, r=r)]
             if burn_text and spec.dialogue:
                 video.append(self.drawtext(spec.dialogue, fontsize=fontsize, y="h-th-8", box=True))
+            if spec.kind == "titles" and spec.text:
+                y = f"h-t*{h / spec.duration:.3f}" if spec.scroll else "(h-th)/2"
+                video.append(
+                    self.drawtext(spec.text, fontsize=fontsize, y=y, box=False, border=True)
+                )
         else:
             video = [f"color=c=black:s={s}:r={r}"]
             if spec.kind == "credits" and spec.text:
                 # Scrolling credits move up by one frame height over the segment.
                 y = f"h-t*{h / spec.duration:.3f}" if spec.scroll else "(h-th)/2"
                 video.append(self.drawtext(spec.text, fontsize=fontsize, y=y, box=False))
+        if self.picture != self.size:  # black bars around the picture (letterbox, pillarbox)
+            video.append(f"pad={self.size[0]}:{self.size[1]}:(ow-iw)/2:(oh-ih)/2:color=black")
         video += [f"trim=duration={d}", "setpts=PTS-STARTPTS", "format=yuv420p", "setsar=1"]
         self.chains.append(",".join(video) + f"[v{index}]")
         self.labels.append(f"[v{index}]")
@@ -209,8 +239,12 @@ def make_film(
     subtitle_language: str = "chi",
     video_args: Sequence[str] = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "26"),
     extra_filters: str = "",
+    picture: tuple[int, int] | None = None,
 ) -> Film:
     """Render ``scenes`` back to back into ``path`` (an .mp4 or .mkv) and return the truth.
+
+    ``picture`` (even, at most ``size``): the scenes are drawn at that size and centred in the
+    frame between black bars (a letterbox or a pillarbox); default: the whole frame.
 
     ``sidecar_srt`` writes ``<stem>.srt`` beside the film with each scene's dialogue as one cue;
     ``embed_subtitles`` muxes the same cues into the file as a subtitle stream (mov_text in MP4,
@@ -239,7 +273,7 @@ def make_film(
 
     with tempfile.TemporaryDirectory(prefix="media-") as tmp:
         workdir = Path(tmp)
-        graph = _Graph(size, fps, workdir)
+        graph = _Graph(size, fps, workdir, picture)
         for i, seg in enumerate(segments):
             snapped = replace(seg.spec, duration=seg.end - seg.start)
             graph.add(i, snapped, burn_text=burn_text, with_audio=with_audio)
@@ -270,7 +304,14 @@ def make_film(
         # Encoding runs faster than real time even at 1080p; a long benchmark film needs more
         # than the default limit.
         run_ffmpeg(args, what=f"make_film {path.name}", timeout=120 + 10 * t)
-    return Film(path=path, segments=tuple(segments), size=size, fps=fps, srt=srt_path)
+    return Film(
+        path=path,
+        segments=tuple(segments),
+        size=size,
+        fps=fps,
+        srt=srt_path,
+        picture=picture or size,
+    )
 
 
 def make_tone(

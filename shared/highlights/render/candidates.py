@@ -7,8 +7,9 @@ Candidates
     the longest segment) is cut into equal, non-overlapping windows of at least ``window``
     seconds, a shorter one stays whole. Windows never overlap, so "no source time used twice"
     is "no candidate used twice". A still image is one candidate that fits any length. Each
-    candidate carries the subtitle cues it overlaps, its face count (when faces were counted)
-    and its position: where its middle falls in the footage, 0 to 1.
+    candidate carries the subtitle cues it overlaps, its face count (when faces were counted),
+    whether its shot is a title card, and its position: where its middle falls in the footage,
+    0 to 1.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class Footage:
     shots: tuple[tuple[float, float], ...] = ()
     cues: tuple[Cue, ...] = ()
     faces: tuple[tuple[float, int], ...] | None = None  # (time, faces seen); None: not counted
+    cards: tuple[tuple[float, float], ...] = ()  # shots that are mostly a title card
 
     @property
     def still(self) -> bool:
@@ -53,6 +55,7 @@ class Candidate:
     cues: tuple[Cue, ...] = ()
     faces: int | None = None  # most faces seen in one sampled frame; None: not counted
     still: bool = False
+    card: bool = False  # cut from a shot that is mostly a title card: used only when nothing fits
 
     @property
     def length(self) -> float:
@@ -127,6 +130,7 @@ def build_candidates(
                 cues=() if source.still else _cues_in(source.cues, a, b),
                 faces=_faces_in(source.faces, a, b) if not source.still else None,
                 still=source.still,
+                card=any(c0 <= a + EPS and b <= c1 + EPS for c0, c1 in source.cards),
             )
         )
         before += weight

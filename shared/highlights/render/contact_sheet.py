@@ -35,6 +35,7 @@ from highlights.render.ffmpeg import (
     run_ffmpeg,
 )
 from highlights.render.fonts import font_file
+from highlights.render.graph.fit import crop_to
 from highlights.render.probe import MediaInfo, probe
 from highlights.render.process import scratch_folder
 from highlights.render.sentences import is_cjk
@@ -150,6 +151,7 @@ def _cell_chain(segment: Segment, k: int, workdir: Path) -> str:
     chain = [
         "trim=end_frame=1",
         "setpts=0",
+        *([crop_to(segment.picture)] if segment.picture is not None else []),  # bars left out
         f"scale={w}:{h}:force_original_aspect_ratio=decrease",
         f"pad={w}:{h}:(ow-iw)/2:(oh-ih)/2:color=black",
         "setsar=1",

@@ -14,7 +14,12 @@ Scores (one per segment and candidate; higher is better)
       among equally good candidates, reproducibly;
     - a candidate shorter than the segment (not a still) costs ``N + 1`` (N segments) plus its
       shortfall ratio: since scores are at most ~1.5, every solution with fewer short picks
-      beats every one with more, so a short range is used only where nothing that fits is left.
+      beats every one with more, so a short range is used only where nothing that fits is left;
+      a title card (``Candidate.card``) costs ``N + 1`` too, so it is used only when nothing
+      else fits, with a warning;
+    - variety: ``variety`` x the share of the candidate that earlier outputs of the job used
+      (``MatchOptions.used``), so each output of a Count picks other ranges where the footage
+      has them (the next-best candidates, or other parts of a long one).
 
 Solvers
     - temporal (EnableTemporalOpt): dynamic programming over segments x candidates (candidates
@@ -31,8 +36,9 @@ Solvers
 
 Ranges
     A segment of ``d`` seconds gets ``d`` seconds of its candidate: centred on the matched cue
-    with subtitle match, else centred in the window; never outside the window, so never past
-    the source's end. A candidate shorter than ``d`` gives its whole length and ``hold`` says for
+    with subtitle match, else centred in the window, or, where earlier outputs used that part,
+    the part of the window they used least (still holding the matched cue's middle); never
+    outside the window, so never past the source's end. A candidate shorter than ``d`` gives its whole length and ``hold`` says for
     how long the last frame must be held (the composer freezes it: ``tpad=stop_mode=clone``).
     A still gives ``[0, d]``.
 """
@@ -89,6 +95,8 @@ class MatchOptions:
     seed: int | str = 0
     jitter: float = 0.02
     face_weight: float = 0.3
+    used: tuple[tuple[str, float, float], ...] = ()  # (source, in, out) earlier outputs picked
+    variety: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -175,17 +183,34 @@ def _score(
     if options.temporal:
         w_pos = POSITION_WEIGHT_WITH_SUBTITLES if options.subtitle else POSITION_WEIGHT_ALONE
     short_cost = n + 1.0
+    reused = [options.variety * used_share(c, options.used) for c in candidates]
     total = [[0.0] * m for _ in range(n)]
     for i, need in enumerate(needs):
         row = total[i]
         for j, cand in enumerate(candidates):
             value = text[i][j] + w_pos * position[i][j] + rng.random() * options.jitter
+            value -= reused[j] + (short_cost if cand.card else 0.0)
             if need.characters and cand.faces is not None:
                 value += options.face_weight * min(cand.faces, need.characters) / need.characters
             if not cand.fits(need.duration):
                 value -= short_cost * (1.0 + (need.duration - cand.length) / need.duration)
             row[j] = value
     return _Scores(total, text, best_cue, position)
+
+
+def _overlap(
+    start: float, end: float, source: str, used: Sequence[tuple[str, float, float]]
+) -> float:
+    return sum(max(0.0, min(end, b) - max(start, a)) for key, a, b in used if key == source)
+
+
+def used_share(cand: Candidate, used: Sequence[tuple[str, float, float]]) -> float:
+    """The share of the candidate's range that earlier outputs used (a still: 1 if used)."""
+    if cand.still:
+        return 1.0 if any(key == cand.source for key, _, _ in used) else 0.0
+    if cand.length <= EPS:
+        return 0.0
+    return min(1.0, _overlap(cand.start, cand.end, cand.source, used) / cand.length)
 
 
 # -- solvers ----------------------------------------------------------------------------------------
@@ -201,10 +226,15 @@ def _random_picks(
     rng = random.Random(f"{options.seed}:random")
     used: set[int] = set()
     chosen: list[int] = []
+    shares = [used_share(c, options.used) for c in candidates]
     for need in needs:
         free = [j for j in range(len(candidates)) if j not in used] or list(range(len(candidates)))
-        pool = [j for j in free if candidates[j].fits(need.duration)]
+        fitting = [j for j in free if candidates[j].fits(need.duration)]
+        # Title cards only when nothing else fits; what earlier outputs used least first.
+        pool = [j for j in fitting if not candidates[j].card] or fitting
         if pool:
+            least = min(shares[j] for j in pool)
+            pool = [j for j in pool if shares[j] <= least + 0.25]
             if need.characters:
                 with_faces = [j for j in pool if (candidates[j].faces or 0) > 0]
                 pool = with_faces or pool
@@ -220,7 +250,9 @@ def _random_picks(
 # -- the match --------------------------------------------------------------------------------------
 
 
-def _place(need: Need, cand: Candidate, cue: Cue | None) -> tuple[float, float, float]:
+def _place(
+    need: Need, cand: Candidate, cue: Cue | None, used: Sequence[tuple[str, float, float]] = ()
+) -> tuple[float, float, float]:
     """(source_in, source_out, hold) for a segment of need.duration within the candidate."""
     d = need.duration
     if cand.still:
@@ -231,7 +263,16 @@ def _place(need: Need, cand: Candidate, cue: Cue | None) -> tuple[float, float, 
         centre = (max(cue.start, cand.start) + min(cue.end, cand.end)) / 2
     else:
         centre = (cand.start + cand.end) / 2
-    start = min(max(centre - d / 2, cand.start), cand.end - d)
+    lo, hi = cand.start, cand.end - d
+    if cue is not None:  # the range keeps the matched line's middle
+        lo, hi = max(lo, centre - d), min(hi, centre)
+    preferred = min(max(centre - d / 2, lo), hi)
+    options = [preferred, lo, hi]
+    options += [x for _, a, b in used for x in (b, a - d) if lo <= x <= hi]
+    start = min(
+        options,
+        key=lambda x: (round(_overlap(x, x + d, cand.source, used), 3), abs(x - preferred)),
+    )
     start = min(max(round(start, 3), cand.start), cand.end - d)
     return start, start + d, 0.0
 
@@ -277,7 +318,12 @@ def match(
             kind, score = "temporal", scores.position[i][j]
         else:
             kind, score = "random", None
-        source_in, source_out, hold = _place(need, cand, cue)
+        source_in, source_out, hold = _place(need, cand, cue, options.used)
+        if cand.card:
+            warnings.append(
+                f"segment {i + 1}: only a title card was left to show ({cand.source} "
+                f"{cand.start:.2f}-{cand.end:.2f} s); it is used"
+            )
         if hold > 0:
             warnings.append(
                 f"segment {i + 1}: no unused shot lasts {need.duration:.2f} s; "

@@ -16,12 +16,15 @@ These rules turn them into shots:
 3. Credits: the leading run of pieces that are dark (or black) and lie wholly within the first
    ``credits_window`` of the film is the opening credits, and the trailing run within the last
    ``credits_window`` is the closing credits, when the dark pieces add up to ``min_credits``
-   seconds. They are dropped. A dark scene in the middle of the film is never credits, and
-   credits over moving pictures are not recognised (they are kept: dropping too little is the
-   safe failure).
+   seconds. They are dropped. A dark scene in the middle of the film is never credits.
 4. A content piece shorter than ``min_shot`` is merged into the neighbouring content piece across
    its weaker cut (lower scene score); a short piece with no content neighbour (say between a
    black gap and the credits) is a fragment and is dropped.
+5. Titles over pictures (``picture_rules``, from the sampled frames): a shot near either end that
+   mostly shows text above the subtitle band is left out ("titles"); a shot that is mostly a
+   title card (text on a plain ground) is kept but listed in ``cards``. The samples also give the
+   picture area inside black bars (``picture``) and the rows burned-in subtitles take
+   (``subtitle_rows``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-ShotKind = Literal["content", "still", "black", "credits", "fragment"]
+from highlights.render.picture_rules import (
+    PictureRules,
+    Rect,
+    Sample,
+    is_card_shot,
+    is_titles,
+    picture_area,
+    shot_text,
+    subtitle_rows,
+)
+
+ShotKind = Literal["content", "still", "black", "credits", "titles", "fragment"]
 
 HARD = math.inf  # strength of a boundary that is never merged across (black or dark edges)
 
@@ -67,6 +81,8 @@ class RawAnalysis:
     black: tuple[Interval, ...] = ()
     dark: tuple[Interval, ...] = ()
     floor: float = 0.05  # the decode pass reported only scores above this
+    samples: tuple[Sample, ...] = ()  # frames sampled for bars and text, in time order
+    frame: tuple[int, int] | None = None  # the decoded frames' size (what samples measure)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -75,16 +91,21 @@ class RawAnalysis:
             "scores": [list(pair) for pair in self.scores],
             "black": [[i.start, i.end] for i in self.black],
             "dark": [[i.start, i.end] for i in self.dark],
+            "samples": [x.to_json() for x in self.samples],
+            "frame": list(self.frame) if self.frame else None,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RawAnalysis:
+        frame = data.get("frame")
         return cls(
             duration=float(data["duration"]),
             scores=tuple((float(t), float(s)) for t, s in data["scores"]),
             black=tuple(Interval(float(a), float(b)) for a, b in data["black"]),
             dark=tuple(Interval(float(a), float(b)) for a, b in data["dark"]),
             floor=float(data.get("floor", 0.05)),
+            samples=tuple(Sample.from_json(x) for x in data.get("samples", ())),
+            frame=(int(frame[0]), int(frame[1])) if frame else None,
         )
 
 
@@ -100,6 +121,7 @@ class ShotRules:
     credits_window: float = 0.2  # credits must lie within this share of the film at either end
     min_credits: float = 1.0  # dark runs shorter than this are not credits
     snap: float = 0.08  # boundaries closer than this (about two frames) are the same boundary
+    picture: PictureRules = field(default_factory=PictureRules)  # bars, titles, cards
 
 
 @dataclass(frozen=True)
@@ -113,6 +135,9 @@ class ShotAnalysis:
     closing_credits: Interval | None = None
     from_cache: bool = False
     rules: ShotRules = field(default_factory=ShotRules)
+    picture: Rect | None = None  # x, y, w, h of the picture inside black bars; None: no bars
+    cards: tuple[Shot, ...] = ()  # kept shots that are mostly a title card
+    subtitle_rows: tuple[tuple[float, float, float], ...] = ()  # see picture_rules.subtitle_rows
 
 
 @dataclass
@@ -282,6 +307,7 @@ def build_analysis(
     opening = next((c for c in credits if c.start < duration / 2), None)
     closing = next((c for c in credits if c.start >= duration / 2), None)
     _merge_short(pieces, strengths, rules)
+    cards = _mark_titles(pieces, raw.samples, rules, duration)
 
     shots = tuple(Shot(p.start, p.end, "content") for p in pieces if p.kind == "content")
     dropped = tuple(Shot(p.start, p.end, p.kind) for p in pieces if p.kind != "content")
@@ -296,7 +322,26 @@ def build_analysis(
         closing_credits=closing,
         from_cache=from_cache,
         rules=rules,
+        picture=picture_area(raw.samples, raw.frame, rules.picture) if raw.frame else None,
+        cards=cards,
+        subtitle_rows=subtitle_rows(raw.samples, rules.picture),
     )
+
+
+def _mark_titles(
+    pieces: list[_Piece], samples: Sequence[Sample], rules: ShotRules, duration: float
+) -> tuple[Shot, ...]:
+    """Label content pieces near either end that show titles; return the title cards kept."""
+    cards: list[Shot] = []
+    for piece in pieces:
+        if piece.kind != "content":
+            continue
+        text = shot_text(samples, piece.start, piece.end, rules.picture)
+        if is_titles(text, piece.start, piece.end, duration, rules.picture):
+            piece.kind = "titles"
+        elif is_card_shot(text, rules.picture):
+            cards.append(Shot(piece.start, piece.end, "content"))
+    return tuple(cards)
 
 
 def still_analysis(source: str, still_duration: float) -> ShotAnalysis:

@@ -1,7 +1,9 @@
-"""Shot detection: one ffmpeg decode pass measures cuts, black and dark frames; rules make shots.
+"""Shot detection: one ffmpeg decode pass measures cuts, black and dark frames, and samples
+frames for bars and text; rules make shots.
 
-The pass decodes the video once, shrinks each frame to ``width`` pixels and runs one linear
-filter chain (``decode_chain``)::
+The pass decodes the video once and splits the frames: the sampled branch (``samples.py``) looks
+at one frame every half second for black bars and text; the main chain shrinks each frame to
+``width`` pixels and runs one linear filter chain (``decode_chain``)::
 
     scale=160:-2:flags=fast_bilinear, format=yuv420p, metadata=delete,
     blackdetect=d=0:pix_th=0.10:pic_th=0.995, metadata=print, metadata=delete,   # black frames
@@ -27,14 +29,17 @@ import itertools
 import math
 import os
 import re
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from highlights.render import cache
+from highlights.render import cache, samples
 from highlights.render.cores import ToolPool, usable_cores
 from highlights.render.errors import RenderError
 from highlights.render.ffmpeg import input_args, run_ffmpeg
+from highlights.render.picture_rules import Sample
 from highlights.render.probe import MediaInfo, probe
+from highlights.render.process import scratch_folder
+from highlights.render.samples import SampleParams
 from highlights.render.shot_rules import (
     Interval,
     RawAnalysis,
@@ -58,7 +63,7 @@ __all__ = [
     "parse_decode_log",
 ]
 
-ANALYSIS_VERSION = 1  # bump when the pass or its parsing changes: old cache entries then miss
+ANALYSIS_VERSION = 2  # bump when the pass or its parsing changes: old cache entries then miss
 MIN_CHUNK = 60.0  # seconds; shorter films are decoded by one process
 CHUNK_OVERLAP = 1.0  # seconds decoded before a chunk's start, so a cut there is still seen
 
@@ -79,6 +84,7 @@ class DecodeParams:
     black_ratio: float = 0.995  # a frame is black when this share of its pixels is dark
     dark_ratio: float = 0.85  # ... and dark (text on black passes) at this share
     fast_decode: bool = True  # skip the deblocking filter
+    samples: SampleParams = field(default_factory=SampleParams)  # bars and text
 
 
 @dataclass(frozen=True)
@@ -91,7 +97,9 @@ class DecodeChain:
     score_printer: int
 
 
-def decode_chain(params: DecodeParams) -> DecodeChain:
+def decode_chain(params: DecodeParams, offset: int = 0) -> DecodeChain:
+    """The main chain; ``offset`` filters come before it in the graph (printers are named by
+    their position in the whole graph)."""
     width = params.width + params.width % 2
     filters = [
         f"scale={width}:-2:flags=fast_bilinear",
@@ -106,8 +114,16 @@ def decode_chain(params: DecodeParams) -> DecodeChain:
         f"select='gt(scene,{params.score_floor:g})'",
         "metadata=mode=print:key=lavfi.scene_score",
     ]
-    printers = [i for i, f in enumerate(filters) if f.startswith("metadata=mode=print")]
+    printers = [i + offset for i, f in enumerate(filters) if f.startswith("metadata=mode=print")]
     return DecodeChain(",".join(filters), *printers)
+
+
+def decode_graph(params: DecodeParams, frame: tuple[int, int]) -> tuple[str, DecodeChain]:
+    """The whole pass: the decoded frames split between the main chain (to ``[main]``) and the
+    sampled branch (to ``[grid]``), and the main chain's printers."""
+    chain = decode_chain(params, offset=1)  # after the split
+    branch = samples.branch("sampled", "grid", frame, params.samples)
+    return f"[0:v]split=2[decoded][sampled];[decoded]{chain.graph}[main];{branch}", chain
 
 
 _LOG_LINE = re.compile(r"^\[Parsed_metadata_(\d+) @ [^\]]+\] (.*)$")
@@ -189,17 +205,18 @@ def _analyse_chunk(
     last: bool,
     timeout: float | None,
     format_name: str = "",
+    frame: tuple[int, int] | None = None,
 ) -> RawAnalysis:
     """Decode [start, end) of the film, starting a little early so the first frames have a past.
 
     The scene score compares each frame with the previous one, so a chunk that started exactly
     at its boundary could not see a cut there; it starts ``CHUNK_OVERLAP`` seconds earlier and
-    only what it measured from its boundary on is kept.
+    only what it measured from its boundary on is kept. With the ``frame`` size known, frames
+    are sampled too (``samples.py``).
     """
     start, end = span
     lead = min(CHUNK_OVERLAP, start)
     seek = round(start - lead, 3)
-    chain = decode_chain(params)
     args: list[str] = ["-loglevel", "info"]
     if params.fast_decode:
         args += ["-skip_loop_filter", "all"]
@@ -210,10 +227,23 @@ def _analyse_chunk(
         options += ["-ss", f"{seek:.3f}"]
     if not last:  # the last range reads to the end, whatever the container said the length was
         options += ["-t", f"{end - seek:.3f}"]
-    args += [*input_args(path, format_name, *options), "-map", "0:v:0", "-an", "-sn", "-dn"]
-    args += ["-vf", chain.graph, "-f", "null", "-"]
+    args += [*input_args(path, format_name, *options)]
     limit = timeout if timeout is not None else decode_timeout(end - seek)
-    done = run_ffmpeg(args, what=f"shot detection on {Path(path).name}", timeout=limit)
+    what = f"shot detection on {Path(path).name}"
+    found: list[Sample] = []
+    if frame is None:
+        chain = decode_chain(params)
+        args += ["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", chain.graph, "-f", "null", "-"]
+        done = run_ffmpeg(args, what=what, timeout=limit)
+    else:
+        graph, chain = decode_graph(params, frame)
+        with scratch_folder("samples-") as tmp:
+            grid = Path(tmp) / "grid.raw"
+            args += ["-filter_complex", graph, "-map", "[main]", "-f", "null", "-"]
+            args += ["-map", "[grid]", "-fps_mode", "passthrough", "-f", "rawvideo"]
+            args += ["-fs", str(samples.grid_bound(end - seek, params.samples)), str(grid)]
+            done = run_ffmpeg(args, what=what, timeout=limit)
+            found = samples.parse_samples(done.stderr, grid.read_bytes(), params.samples)
     # Times in the log are relative to the seek point.
     local = parse_decode_log(done.stderr, chain, end - seek, params.score_floor)
     return RawAnalysis(
@@ -222,6 +252,10 @@ def _analyse_chunk(
         scores=tuple((round(t + seek, 4), sc) for t, sc in local.scores if start <= t + seek < end),
         black=_shift_clip(local.black, seek, start, end),
         dark=_shift_clip(local.dark, seek, start, end),
+        samples=tuple(
+            replace(x, time=round(x.time + seek, 3)) for x in found if start <= x.time + seek < end
+        ),
+        frame=frame,
     )
 
 
@@ -252,10 +286,12 @@ def analyse(
     min_chunk: float = MIN_CHUNK,
     timeout: float | None = None,
     format_name: str = "",
+    frame: tuple[int, int] | None = None,
 ) -> RawAnalysis:
     """The decode pass over the first video stream of ``path`` (opened with the demuxer
     ``format_name`` names, see ``ffmpeg.input_args``). ``timeout`` bounds each decoding process
-    (default ``decode_timeout`` of its range).
+    (default ``decode_timeout`` of its range). ``frame``: the decoded frames' size (rotation
+    applied), to sample them; None samples nothing.
 
     A long film is cut into ``jobs`` time ranges (default: one per core, each at least
     ``MIN_CHUNK`` seconds) decoded by parallel single-threaded ffmpeg processes: ffmpeg's own
@@ -274,6 +310,7 @@ def analyse(
             last=True,
             timeout=timeout,
             format_name=format_name,
+            frame=frame,
         )
     threads = max(1, usable_cores() // len(spans))
     with ToolPool(len(spans)) as pool:
@@ -287,6 +324,7 @@ def analyse(
                     last=span[1] >= duration,
                     timeout=timeout,
                     format_name=format_name,
+                    frame=frame,
                 ),
                 spans,
             )
@@ -297,7 +335,19 @@ def analyse(
         scores=tuple(pair for part in parts for pair in part.scores),
         black=_join([i for part in parts for i in part.black]),
         dark=_join([i for part in parts for i in part.dark]),
+        samples=tuple(x for part in parts for x in part.samples),
+        frame=frame,
     )
+
+
+def decoded_size(info: MediaInfo) -> tuple[int, int] | None:
+    """The size ffmpeg's frames have once decoded: the stored size, turned by a display
+    rotation (ffmpeg applies it), the sample aspect ratio not applied."""
+    if not info.width or not info.height:
+        return None
+    if abs(info.rotation) % 180 == 90:
+        return info.height, info.width
+    return info.width, info.height
 
 
 def detect_shots(
@@ -348,7 +398,13 @@ def detect_shots(
             raw = RawAnalysis.from_json(cached)
             return build_analysis(raw, rules, source=source, from_cache=True)
     raw = analyse(
-        path, info.duration, decode, jobs=jobs, timeout=timeout, format_name=info.format_name
+        path,
+        info.duration,
+        decode,
+        jobs=jobs,
+        timeout=timeout,
+        format_name=info.format_name,
+        frame=decoded_size(info),
     )
     if cache_dir is not None:
         cache.store(cache_dir, key, raw.to_json())

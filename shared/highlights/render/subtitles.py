@@ -1,9 +1,11 @@
-"""Subtitles as timed text: sidecar .srt/.ass/.vtt files, embedded streams, and text similarity.
+"""Subtitles as timed text: sidecar .srt/.ass/.ssa/.vtt files, embedded streams, and text similarity.
 
 ``EnableSubtitleMatch`` matches narration sentences against what is said on screen; offline,
 the film's own subtitles stand in for ICE's OCR/ASR. A sidecar file beside the video with the
 same stem (``film.srt``, or ``film.zh.srt`` and the like; ``media.sidecar_key`` finds it in the
-store) wins over an embedded stream (``planning.analysis``).
+store) wins over an embedded stream (``planning.analysis``). The formats are read by pysubs2;
+``dialogue`` then keeps only what is said (no override tags, drawings, HTML-like tags or WebVTT
+inline timestamps).
 
 ``similarity`` is a cosine over character n-grams and words of normalised text (NFKC, lower
 case, punctuation and symbols removed): CJK runs give single characters and character pairs,
@@ -21,6 +23,7 @@ import math
 import os
 import re
 import unicodedata
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,79 +43,69 @@ class Cue:
 
 # -- parsing ---------------------------------------------------------------------------------------
 
-_TIMING = re.compile(
-    r"^\s*((?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)\s*-->\s*((?:\d+:)?\d{1,2}:\d{2}(?:[.,]\d{1,3})?)"
-)
+# pysubs2 reads the formats (SubRip, WebVTT, SubStation Alpha); what it keeps of a line is ASS
+# text: override blocks ``{...}`` (SRT/VTT tags become ``{\i1}`` and the like), ``\N`` line
+# breaks. ``dialogue`` keeps what is said: no override tags, no drawings (``{\p1}m 0 0 l ...``
+# draws a shape until ``{\p0}``), no HTML-like tags, no WebVTT inline timestamps.
+FORMATS = {".srt": "srt", ".ass": "ass", ".ssa": "ssa", ".vtt": "vtt"}
+_OVERRIDE = re.compile(r"(\{[^{}]*\})")
+_DRAWING = re.compile(r"\\p\s*(\d+)")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-_ASS_OVERRIDE = re.compile(r"\{[^{}]*\}")
+_VTT_TIMESTAMP = re.compile(r"<\d+(?::\d{2}){1,2}\.\d{3}>")
 
 
-def parse_time(value: str) -> float:
-    """'01:02:03,450', '02:03.45' (ASS centiseconds) or '1:02:03.4' into seconds."""
-    clock, _, fraction = value.strip().replace(",", ".").partition(".")
-    parts = [int(p) for p in clock.split(":")]
-    seconds = 0
-    for part in parts:
-        seconds = seconds * 60 + part
-    return round(seconds + (int(fraction) / 10 ** len(fraction) if fraction else 0.0), 3)
-
-
-def clean_text(text: str) -> str:
-    """Drop HTML-like tags and ASS override blocks; keep line breaks, trim each line."""
-    text = _ASS_OVERRIDE.sub("", _HTML_TAG.sub("", text))
-    text = text.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", " ")
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+def dialogue(text: str) -> str:
+    """What a subtitle line says: its ASS-style ``text`` without markup, lines trimmed."""
+    kept: list[str] = []
+    drawing = False
+    for part in _OVERRIDE.split(text):
+        if part.startswith("{") and part.endswith("}"):
+            for level in _DRAWING.findall(part):
+                drawing = int(level) > 0
+            continue
+        if not drawing:
+            kept.append(part)
+    said = _HTML_TAG.sub("", _VTT_TIMESTAMP.sub("", "".join(kept)))
+    said = said.replace("\\N", "\n").replace("\\n", "\n").replace("\\h", " ")
+    lines = [" ".join(line.split()) for line in said.splitlines()]
     return "\n".join(line for line in lines if line)
 
 
+def _first_paragraph(text: str) -> str:
+    """A SubRip or WebVTT cue ends at a blank line; pysubs2 reads on to the next timing line,
+    so what follows one (a WebVTT cue identifier or NOTE block) is not the cue's."""
+    lines = text.split("\\N")
+    end = next((i for i, line in enumerate(lines) if not line.strip()), len(lines))
+    return "\\N".join(lines[:end])
+
+
+def parse_subtitles(text: str, suffix: str = ".srt") -> list[Cue]:
+    """The cues of a subtitle file's ``text``, read as its ``suffix`` says (``FORMATS``; SubRip
+    for anything else), in time order; comments, empty and zero-length lines left out."""
+    import pysubs2  # the engine's only user of it: not imported by the cloud functions
+
+    fmt = FORMATS.get(suffix.lower(), "srt")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a malformed field is read as its default, and says so
+        try:
+            events = pysubs2.SSAFile.from_string(text, format_=fmt).events
+        except (pysubs2.Pysubs2Error, ValueError) as exc:
+            raise RenderError(f"unreadable {fmt} subtitles: {exc}") from None
+    cues: list[Cue] = []
+    for event in events:
+        if event.is_comment:
+            continue
+        said = dialogue(_first_paragraph(event.text) if fmt in {"srt", "vtt"} else event.text)
+        start, end = round(event.start / 1000, 3), round(event.end / 1000, 3)
+        if said and end > start:
+            cues.append(Cue(start, end, said))
+    return sorted(cues, key=lambda c: (c.start, c.end))
+
+
 def parse_srt(text: str) -> list[Cue]:
-    """SubRip (and the WebVTT subset films use): blocks of a timing line and text lines."""
-    cues: list[Cue] = []
-    for block in re.split(r"\n\s*\n", text.lstrip("\ufeff").replace("\r\n", "\n")):
-        lines = block.strip("\n").split("\n")
-        for i, line in enumerate(lines):
-            match = _TIMING.match(line)
-            if match:
-                body = clean_text("\n".join(lines[i + 1 :]))
-                start, end = parse_time(match.group(1)), parse_time(match.group(2))
-                if body and end > start:
-                    cues.append(Cue(start, end, body))
-                break
-    return sorted(cues, key=lambda c: (c.start, c.end))
-
-
-def parse_ass(text: str) -> list[Cue]:
-    """Advanced SubStation Alpha: the Dialogue lines of [Events], per its Format line."""
-    fields: list[str] = []
-    in_events = False
-    cues: list[Cue] = []
-    for raw in text.lstrip("\ufeff").splitlines():
-        line = raw.strip()
-        if line.startswith("[") and line.endswith("]"):
-            in_events = line.lower() == "[events]"
-            continue
-        if not in_events or ":" not in line:
-            continue
-        kind, _, rest = line.partition(":")
-        kind = kind.strip().lower()
-        if kind == "format":
-            fields = [f.strip().lower() for f in rest.split(",")]
-        elif kind == "dialogue":
-            names = fields or ["layer", "start", "end", "style", "name", "marginl", "marginr",
-                               "marginv", "effect", "text"]  # fmt: skip
-            values = [v.strip() for v in rest.split(",", len(names) - 1)]
-            if len(values) != len(names):
-                continue
-            row = dict(zip(names, values, strict=True))
-            body = clean_text(row.get("text", ""))
-            start, end = parse_time(row["start"]), parse_time(row["end"])
-            if body and end > start:
-                cues.append(Cue(start, end, body))
-    return sorted(cues, key=lambda c: (c.start, c.end))
-
-
-def parse_subtitles(text: str, suffix: str) -> list[Cue]:
-    return parse_ass(text) if suffix.lower() in {".ass", ".ssa"} else parse_srt(text)
+    """SubRip, as ffmpeg writes an embedded stream out."""
+    return parse_subtitles(text, ".srt")
 
 
 def load_subtitles(path: str | os.PathLike[str]) -> list[Cue]:

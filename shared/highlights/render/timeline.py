@@ -51,6 +51,12 @@ class Segment(BaseModel):
     transition_duration: float = 0.0
     filter: str | None = None  # ICE filter name applied to this segment
     effect: str | None = None  # ICE effect name applied to this segment
+    # The source's picture inside black bars (x, y, width, height in its decoded frame's pixels):
+    # composition crops to it before fitting; None: the whole frame.
+    picture: tuple[int, int, int, int] | None = None
+    # Rows the source's own text (burned-in subtitles) takes in this range, top and bottom as
+    # shares of its frame's height: captions keep clear of them; None: none seen.
+    burned_text: tuple[float, float] | None = None
 
 
 class TextOverlay(BaseModel):

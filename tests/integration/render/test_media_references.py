@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from highlights.ports import MediaFolder
-from highlights.render.media import MediaError, resolve_key, sidecar_key
+from highlights.render.media import MAX_SIDECAR_BYTES, MediaError, resolve_key, sidecar_key
 from highlights.render.subtitles import Cue, load_subtitles
 from highlights.storage.local import LocalStore
 from highlights.storage.urls import folder_key_for_url
@@ -107,6 +107,22 @@ def test_load_subtitles_by_suffix_and_gb18030(tmp_path: Path) -> None:
     assert load_subtitles(tmp_path / "b.srt") == [Cue(1.0, 2.0, "中文字幕")]
 
 
+def test_drawings_and_inline_timestamps_never_reach_dialogue_from_files(tmp_path: Path) -> None:
+    events = (
+        "Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\p1}m 0 0 l 100 0 100 100{\\p0}\n"
+        "Dialogue: 0,0:00:02.00,0:00:03.00,Default,,0,0,0,,Run{\\p1}m 0 0 l 9 9{\\p0}!\n"
+    )
+    (tmp_path / "a.ssa").write_text(ASS.split("[Events]")[0] + "[Events]\n" + (
+        "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+        + events), encoding="utf-8")  # fmt: skip
+    (tmp_path / "b.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nOne <00:00:01.500>two\n\nNOTE x\n",
+        encoding="utf-8",
+    )
+    assert load_subtitles(tmp_path / "a.ssa") == [Cue(2.0, 3.0, "Run!")]
+    assert load_subtitles(tmp_path / "b.vtt") == [Cue(1.0, 2.0, "One two")]
+
+
 def test_sidecar_same_stem_first_then_language_tagged(store: LocalStore) -> None:
     (store.root / "films" / "Film.mp4").write_bytes(b"")
     assert sidecar_key("films/Film.mp4", store) is None
@@ -115,6 +131,22 @@ def test_sidecar_same_stem_first_then_language_tagged(store: LocalStore) -> None
         (store.root / "films" / name).write_text("", encoding="utf-8")
         assert sidecar_key("films/Film.mp4", store) == f"films/{found}"
     assert sidecar_key(f"media/{MEDIA_ID}.mp4", store) == f"media/{MEDIA_ID}.srt"
+
+
+def test_a_sidecar_larger_than_a_films_subtitles_is_refused_naming_the_cap(
+    store: LocalStore,
+) -> None:
+    (store.root / "films" / "Long.mp4").write_bytes(b"")
+    cue = "1\n00:00:01,000 --> 00:00:02,000\nline\n\n"
+    (store.root / "films" / "Long.srt").write_text(cue * (MAX_SIDECAR_BYTES // len(cue)))
+    assert sidecar_key("films/Long.mp4", store) == "films/Long.srt"  # just under the cap
+    with (store.root / "films" / "Long.srt").open("a") as handle:
+        handle.write(cue)
+    with pytest.raises(MediaError) as caught:
+        sidecar_key("films/Long.mp4", store)
+    assert caught.value.code == "InvalidMedia.Unsupported"
+    assert "films/Long.srt" in caught.value.message
+    assert "at most 2097152 bytes (2 MiB)" in caught.value.message
 
 
 def test_the_folder_store_is_a_media_folder(store: LocalStore) -> None:

@@ -328,3 +328,64 @@ def test_jitter_only_breaks_ties() -> None:
         result = match(needs, row_of(3, texts=texts), MatchOptions(subtitle=True, seed=seed))
         assert [p.candidate for p in result.picks] == [1, 0]
     assert math.isclose(0.02, MatchOptions().jitter)
+
+
+# -- title cards and the outputs of a Count ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", [{}, {"temporal": True}, {"subtitle": True}])
+def test_title_cards_are_used_only_when_nothing_else_fits(mode: dict[str, bool]) -> None:
+    cards = [cand(k, 10.0 * k, 10.0 * k + 5, card=True, position=(k + 0.5) / 4) for k in range(2)]
+    pictures = [cand(2 + k, 20.0 + 10 * k, 25.0 + 10 * k, position=(k + 2.5) / 4) for k in range(2)]
+    options = MatchOptions(jitter=0.0, **mode)
+    two = match([Need(3.0), Need(3.0)], [*cards, *pictures], options)
+    assert {p.candidate for p in two.picks} == {2, 3}
+    assert not any("title card" in w for w in two.warnings)
+    three = match([Need(3.0)] * 3, [*cards, *pictures], options)
+    assert sum(p.candidate < 2 for p in three.picks) == 1
+    assert sum("only a title card was left" in w for w in three.warnings) == 1
+
+
+def test_footage_marks_candidates_cut_from_title_cards() -> None:
+    film = Footage("a.mp4", 30.0, shots=((0.0, 10.0), (10.0, 14.0)), cards=((10.0, 14.0),))
+    found = build_candidates([film], window=4.0)
+    assert [c.card for c in found] == [False, False, True]
+
+
+@pytest.mark.parametrize("mode", [{}, {"temporal": True}])
+def test_later_outputs_take_other_ranges_and_keep_the_order(mode: dict[str, bool]) -> None:
+    candidates = row_of(12, length=6.0)
+    needs = [Need(2.0)] * 4
+    used: list[tuple[str, float, float]] = []
+    picks = []
+    for k in range(3):
+        options = MatchOptions(seed=f"{k}:match", used=tuple(used), **mode)
+        result = match(needs, candidates, options)
+        ranges = [(p.source, p.source_in, p.source_out) for p in result.picks]
+        picks.append(ranges)
+        used += ranges
+        if mode:
+            assert [r[1] for r in ranges] == sorted(r[1] for r in ranges)  # in source order
+    assert len({tuple(p) for p in picks}) == 3
+    # Three outputs of four 2 s ranges fit in twelve 6 s windows without sharing a frame.
+    assert all(
+        a[2] <= b[1] or b[2] <= a[1] for a, b in itertools.combinations(used, 2) if a[0] == b[0]
+    )
+
+
+def test_a_range_moves_within_its_window_when_the_window_was_used() -> None:
+    (only,) = row_of(1, length=9.0)
+    first = match([Need(3.0)], [only], EXACT).picks[0]
+    assert (first.source_in, first.source_out) == (3.0, 6.0)  # centred
+    again = match([Need(3.0)], [only], MatchOptions(jitter=0.0, used=(("film.mp4", 3.0, 6.0),)))
+    second = again.picks[0]
+    assert second.source_out <= 3.0 or second.source_in >= 6.0
+
+
+def test_a_moved_range_still_holds_the_matched_line() -> None:
+    long = cand(0, 0.0, 12.0)
+    long = Candidate(**{**long.__dict__, "cues": (Cue(4.0, 6.0, "the storm is coming"),)})
+    options = MatchOptions(jitter=0.0, subtitle=True, used=(("film.mp4", 3.5, 6.5),))
+    pick = match([Need(3.0, "a storm is coming")], [long], options).picks[0]
+    assert pick.source_in <= 5.0 <= pick.source_out  # the line's middle
+    assert pick.matched_text == "the storm is coming"

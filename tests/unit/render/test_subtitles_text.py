@@ -10,11 +10,11 @@ from highlights.render.errors import RenderError
 from highlights.render.probe import SubtitleStream
 from highlights.render.subtitles import (
     Cue,
+    dialogue,
     extract_embedded,
     normalise,
-    parse_ass,
     parse_srt,
-    parse_time,
+    parse_subtitles,
     similarity,
 )
 
@@ -39,13 +39,6 @@ Dialogue: 0,0:00:01.50,0:00:03.25,Default,,0,0,0,,{\\an8\\i1}Hello, world\\Nseco
 """
 
 
-def test_parse_time_forms() -> None:
-    assert parse_time("01:02:03,450") == pytest.approx(3723.45)
-    assert parse_time("0:00:04.25") == pytest.approx(4.25)  # ASS centiseconds
-    assert parse_time("02:03.5") == pytest.approx(123.5)
-    assert parse_time("00:00:07") == 7
-
-
 def test_srt_cues_with_tags_stripped() -> None:
     assert parse_srt(SRT) == [
         Cue(1.5, 3.25, "Hello, world\nsecond line"),
@@ -53,16 +46,46 @@ def test_srt_cues_with_tags_stripped() -> None:
     ]
 
 
-def test_webvtt_subset() -> None:
-    vtt = "WEBVTT\n\nintro\n00:01.000 --> 00:02.500 align:start\n<v Anna>Hi there\n"
-    assert parse_srt(vtt) == [Cue(1.0, 2.5, "Hi there")]
+def test_webvtt_cues_without_voices_inline_timestamps_identifiers_or_notes() -> None:
+    vtt = (
+        "WEBVTT\n\nSTYLE\n::cue { color: red }\n\nintro\n00:01.000 --> 00:02.500 align:start\n"
+        "<v Anna>Hi <00:00:01.800>there <c.yellow>friend</c>\n\nscene-2\n"
+        "00:00:03.000 --> 00:00:04.000\nSecond <b>line</b>\n\nNOTE not said\nby anyone\n\n"
+        "01:00:05.000 --> 01:00:06.250\nThird\n"
+    )
+    assert parse_subtitles(vtt, ".vtt") == [
+        Cue(1.0, 2.5, "Hi there friend"),
+        Cue(3.0, 4.0, "Second line"),
+        Cue(3605.0, 3606.25, "Third"),
+    ]
 
 
 def test_ass_dialogue_lines_in_time_order() -> None:
-    assert parse_ass(ASS) == [
+    assert parse_subtitles(ASS, ".ass") == [
         Cue(1.5, 3.25, "Hello, world\nsecond line"),
         Cue(4.0, 5.0, "你好世界"),
     ]
+
+
+def test_ass_drawings_are_never_dialogue() -> None:
+    events = (
+        "Dialogue: 0,0:00:01.00,0:00:02.00,Default,,0,0,0,,{\\p1}m 0 0 l 100 0 100 100 0 100{\\p0}\n"
+        "Dialogue: 0,0:00:02.00,0:00:03.00,Default,,0,0,0,,"
+        "{\\an8}Look{\\p2\\pos(10,20)}m 0 0 b 10 0 20 5 20 10{\\p0} out!\n"
+    )
+    ass = (
+        ASS.split("[Events]")[0]
+        + "[Events]\nFormat: Layer, Start, End, Style, Name, "
+        + ("MarginL, MarginR, MarginV, Effect, Text\n" + events)
+    )
+    assert parse_subtitles(ass, ".ssa") == [Cue(2.0, 3.0, "Look out!")]
+    assert dialogue("{\\p1}m 0 0 l 1 1{\\p0}") == ""
+
+
+def test_unknown_suffixes_are_read_as_subrip_and_garbage_gives_nothing() -> None:
+    assert parse_subtitles(SRT, ".txt") == parse_srt(SRT)
+    assert parse_subtitles("no timing lines at all\n\n\n", ".srt") == []
+    assert parse_subtitles("[Events]\nDialogue: nonsense\n", ".ass") == []
 
 
 def test_normalise_drops_case_punctuation_and_width() -> None:

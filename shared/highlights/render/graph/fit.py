@@ -1,13 +1,18 @@
 """Fitting a picture to the canvas: crop to cover, scale to fit, and the bars beside a fitted one.
 
-``crop`` crops the centre to the canvas's shape and scales; ``blur`` and ``image`` scale the
-picture to fit and stack it (``vstack``/``hstack``) between two bars: cut from a blurred copy of
-itself (blurred at a quarter of the size, which looks the same and costs a sixteenth; only the
-bars that show are scaled up), or from a still scaled to cover.
+A film stored with black bars is first cropped to its picture (``crop_to``, the area analysis
+found: ``Segment.picture``), so what is fitted is the picture, not the frame. ``crop`` crops the
+centre to the canvas's shape and scales; ``blur`` and ``image`` scale the picture to fit and
+stack it (``vstack``/``hstack``) between two bars: cut from a blurred copy of itself (blurred at
+a quarter of the size, which looks the same and costs a sixteenth; only the bars that show are
+scaled up), or from a still scaled to cover. ``canvas_rows`` says where rows of the picture land
+on the canvas (captions keep clear of a film's burned-in subtitles with it).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -96,3 +101,48 @@ def bar_source(bar: Rect, canvas: tuple[int, int], small: tuple[int, int]) -> Re
     cx = min(max(0, round(x * kx)), sw - cw)
     cy = min(max(0, round(y * ky)), sh - ch)
     return cx, cy, cw, ch
+
+
+def crop_to(area: Rect) -> str:
+    """Crop the decoded frames to ``area`` (x, y, w, h), kept inside whatever frame comes."""
+    x, y, w, h = area
+    return f"crop=w='min({w},iw)':h='min({h},ih)':x='min({x},iw-ow)':y='min({y},ih-oh)'"
+
+
+def cropped(src: MediaInfo, area: Rect) -> MediaInfo:
+    """``src`` (its display size) as the picture inside ``area`` is shown: the area's size,
+    stretched by the sample aspect ratio along the stored width."""
+    _, _, w, h = area
+    sar = src.sample_aspect if src.sample_aspect and src.sample_aspect > 0 else 1.0
+    if abs(src.rotation) % 180 == 90:
+        return dataclasses.replace(src, width=w, height=max(1, round(h * sar)))
+    return dataclasses.replace(src, width=max(1, round(w * sar)), height=h)
+
+
+def canvas_rows(
+    band: tuple[float, float],
+    source: tuple[int, int] | None,
+    canvas: tuple[int, int],
+    background: str,
+) -> tuple[int, int] | None:
+    """The canvas rows (top, bottom) where the picture's rows ``band`` (top, bottom: shares of
+    the picture's height) land, as the segment is fitted; None when none of them shows."""
+    w, h = canvas
+    top, bottom = band
+    if source is None:  # unknown size: fitted by ffmpeg; take it as filling the height
+        a, b = top * h, bottom * h
+    else:
+        sw, sh = source
+        fit = fit_geometry(source, canvas)
+        if background == "crop" or fit.axis == "full":
+            shown = min(1.0, (sw * h / w) / sh)  # the share of the picture's height on show
+            cut = (1 - shown) / 2
+            a, b = (top - cut) / shown * h, (bottom - cut) / shown * h
+        elif fit.axis == "v":
+            assert fit.bars is not None
+            above, fh = fit.bars[0][3], fit.size[1]
+            a, b = above + top * fh, above + bottom * fh
+        else:
+            a, b = top * h, bottom * h
+    first, last = max(0, math.floor(a)), min(h, math.ceil(b))
+    return (first, last) if last > first else None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from highlights.render.ffmpeg import input_args
 from highlights.render.graph.builder import FfmpegPass, FilterGraph
 from highlights.render.graph.encode import SIZE_SLACK, Encoding, canvas_size, picture_bytes
+from highlights.render.graph.fit import canvas_rows, cropped
 from highlights.render.graph.picture import (
     Canvas,
     background_stills,
@@ -83,6 +84,16 @@ def concat_quote(path: str) -> str:
     return "'" + path.replace("'", "'\\''") + "'"
 
 
+def burned_rows(framed: FramedSegment, src: MediaInfo, canvas: Canvas) -> tuple[int, int] | None:
+    """The canvas rows the segment's own burned-in subtitles take, as it is fitted."""
+    seg = framed.segment
+    if seg.burned_text is None or src.kind == "image":
+        return None
+    shown = cropped(src, seg.picture) if seg.picture is not None else src
+    size = (shown.width, shown.height) if shown.width and shown.height else None
+    return canvas_rows(seg.burned_text, size, canvas.size, canvas.background)
+
+
 def build_passes(
     timeline: Timeline,
     media: Mapping[str, MediaInfo],
@@ -146,7 +157,8 @@ def build_passes(
             warnings.append(f"sticker {sticker.source!r} is fully transparent: skipped")
     if any(found.kind == "video" for _, found in stickers):
         chunks = 1  # a moving sticker would restart in each chunk
-    texts = place_texts(timeline, segments, canvas.size, scale, duration)
+    burned = [burned_rows(f, src, canvas) for f, src in zip(segments, sources, strict=True)]
+    texts = place_texts(timeline, segments, canvas.size, scale, duration, burned)
 
     enc = encoding or Encoding(crf=timeline.crf)
     if preview:

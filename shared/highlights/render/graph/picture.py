@@ -20,6 +20,8 @@ from highlights.render.graph.fit import (
     bar_source,
     blur_canvas,
     cover,
+    crop_to,
+    cropped,
     fit_geometry,
     fit_scale,
     fit_to,
@@ -139,6 +141,9 @@ def segment_picture(
             f"{decoded}fps={canvas.rate},tpad=stop_mode=clone:stop_duration={secs(needed + 1)},"
             f"trim=end_frame={framed.frames},setpts=N"
         )
+        if seg.picture is not None:  # the film's picture, not its black bars, is fitted
+            head += f",{crop_to(seg.picture)}"
+            src = cropped(src, seg.picture)
     # A still is composed once, then repeated: `loop` hands out the same frame again.
     repeat = f"loop=loop=-1:size=1,trim=end_frame={framed.frames},setpts=N"
     then_repeat = f",{repeat}" if still else ""

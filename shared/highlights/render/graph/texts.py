@@ -3,6 +3,12 @@
 Each block is drawn once (``drawtext``, one line at a time, baselines on exact pixels) on a
 transparent band that is overlaid, captions only while their narration plays: blending one still
 band per frame costs a fifth of drawing the glyphs every frame.
+
+Captions never cover a film's own burned-in subtitles: when a caption would overlap the rows
+they take in a segment it shows over (``Segment.burned_text``, on the canvas), every caption of
+the output moves above the highest such rows (``clear_of``): one position for the whole output,
+bottom-aligned there. Captions that already miss them (a vertical output whose captions sit
+below the film) stay where they were asked to be.
 """
 
 from __future__ import annotations
@@ -89,8 +95,10 @@ def place_texts(
     canvas: tuple[int, int],
     scale: float,
     duration: float,
+    burned: list[tuple[int, int] | None] | None = None,
 ) -> list[PlacedText]:
-    """Every text block of the video, laid out on the canvas, captions with their times."""
+    """Every text block of the video, laid out on the canvas, captions with their times.
+    ``burned``: per segment, the canvas rows its film's own subtitles take (or None)."""
     placed: list[PlacedText] = []
     if timeline.title and timeline.title.text.strip():
         title = timeline.title
@@ -110,7 +118,9 @@ def place_texts(
         )  # fmt: skip
         placed.append(PlacedText("sub_heading", block))
     if timeline.captions is not None:
-        placed.extend(_captions(timeline, segments, canvas, scale, duration))
+        captions = _captions(timeline, segments, canvas, scale, duration)
+        alignment = timeline.captions.alignment
+        placed.extend(clear_of(captions, segments, burned or [], canvas, alignment))
     return placed
 
 
@@ -167,6 +177,55 @@ def _captions(
             )  # fmt: skip
             placed.append(PlacedText("caption", block, a, b))
     return placed
+
+
+def clear_of(
+    captions: list[PlacedText],
+    segments: list[FramedSegment],
+    burned: list[tuple[int, int] | None],
+    canvas: tuple[int, int],
+    alignment: str = "TopCenter",
+) -> list[PlacedText]:
+    """The captions, all moved above the burned-in subtitles of the output's segments when any
+    of them would overlap those of a segment it shows over (see the module docstring)."""
+    bands = [
+        (f.start, f.end_frame / f.fps, b)
+        for f, b in zip(segments, burned, strict=False)
+        if b is not None
+    ]
+    if not bands or not captions:
+        return captions
+
+    def overlaps(item: PlacedText) -> bool:
+        top, bottom = text_band(item, canvas[1])
+        start, end = item.start or 0.0, item.end if item.end is not None else math.inf
+        return any(
+            a < end and start < b and top < band[1] and band[0] < bottom for a, b, band in bands
+        )
+
+    if not any(overlaps(item) for item in captions):
+        return captions
+    limit = min(band[0] for _, _, band in bands)
+    moved = []
+    for item in captions:
+        block = item.block
+        size = block.font_size
+        pad = text_band(item, canvas[1])[1] - block.bottom  # what the band adds below the ink
+        anchor = max(2, limit - pad - round(size * 0.5))  # half a line between them
+        lines = [line.text for line in block.lines]
+        placed = layout_lines(
+            lines, canvas=canvas, y=anchor, font_size=size, alignment=_bottom(alignment)
+        )
+        moved.append(dataclasses.replace(item, block=placed))
+    return moved
+
+
+def _bottom(alignment: str) -> str:
+    """The same horizontal alignment, anchored at the block's bottom edge."""
+    for side in ("Left", "Center", "Right"):
+        if alignment.endswith(side):
+            return f"Bottom{side}"
+    return "BottomCenter"
 
 
 def texts_within(texts: list[PlacedText], begin: float, end: float) -> list[PlacedText]:

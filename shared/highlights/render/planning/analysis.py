@@ -1,9 +1,10 @@
 """Each source analysed once for all outputs: what it is, its shots, its dialogue, its faces.
 
 Probe (which refuses anything but plain media, e.g. a playlist posing as a film:
-``InvalidMedia.Refused``; music, stickers and background images are probed for that too);
-shots (``detect_shots``, black gaps and credits left out) when EnableClipDetection, else the
-whole file as one shot; an image is a still. With EnableSubtitleMatch the film's dialogue: a
+``InvalidMedia.Refused``; music, stickers and background images are probed for that too); the
+decode pass (``detect_shots``): the picture area inside black bars, the rows burned-in
+subtitles take, and shots (black gaps, credits and titles over pictures left out, title cards
+flagged) when EnableClipDetection, else the whole file as one shot; an image is a still. With EnableSubtitleMatch the film's dialogue: a
 sidecar ``.srt/.ass/.vtt`` beside it, else its first text subtitle stream, else its burned-in
 text read by OCR (``ocr.burned_in_cues``, when tesseract is installed). With Characters in the
 storyboard, face counts (``faces``, when OpenCV is installed). Measurements are cached per
@@ -21,10 +22,11 @@ from highlights.render import cache, faces, ocr
 from highlights.render.errors import RenderError, ToolError
 from highlights.render.matching import Footage
 from highlights.render.media import REFUSED, UNSUPPORTED, MediaError, sidecar_key
+from highlights.render.picture_rules import text_band
 from highlights.render.planning.references import ResolvedMedia
 from highlights.render.planning.warnings import Warnings
 from highlights.render.probe import MediaInfo, MediaRefused, probe
-from highlights.render.shots import detect_shots
+from highlights.render.shots import decoded_size, detect_shots
 from highlights.render.subtitles import Cue, extract_embedded, load_subtitles
 
 SUBTITLES_VERSION = 1
@@ -40,6 +42,9 @@ class AnalysedSource:
     shots: tuple[tuple[float, float], ...] = ()
     cues: tuple[Cue, ...] = ()
     faces: tuple[tuple[float, int], ...] | None = None
+    picture: tuple[int, int, int, int] | None = None  # inside black bars; None: the whole frame
+    cards: tuple[tuple[float, float], ...] = ()  # shots that are mostly a title card
+    subtitle_rows: tuple[tuple[float, float, float], ...] = ()  # picture_rules.subtitle_rows
 
     @property
     def still(self) -> bool:
@@ -52,7 +57,20 @@ class AnalysedSource:
             shots=self.shots,
             cues=self.cues,
             faces=self.faces,
+            cards=self.cards,
         )
+
+    def burned_text(self, start: float, end: float) -> tuple[float, float] | None:
+        """The rows burned-in subtitles take between ``start`` and ``end``, as shares of the
+        picture's height (inside its bars; see Segment); None when they take none of it."""
+        band = None if self.still else text_band(self.subtitle_rows, start, end)
+        frame = decoded_size(self.info)
+        if band is None or self.picture is None or frame is None:
+            return band
+        _, y, _, h = self.picture
+        top = min(max((band[0] * frame[1] - y) / h, 0.0), 1.0)
+        bottom = min(max((band[1] * frame[1] - y) / h, 0.0), 1.0)
+        return (round(top, 4), round(bottom, 4)) if bottom > top else None
 
 
 def faces_wanted(inputs: InputConfig, warnings: Warnings) -> bool:
@@ -77,7 +95,10 @@ def _subtitles(key: str, folder: MediaFolder, info: MediaInfo, cache_dir: Path) 
     path = folder.path_for(key)
     sidecar = sidecar_key(key, folder)
     if sidecar is not None:
-        return tuple(load_subtitles(folder.path_for(sidecar)))
+        try:
+            return tuple(load_subtitles(folder.path_for(sidecar)))
+        except RenderError as exc:
+            raise MediaError(UNSUPPORTED, f"{sidecar}: {exc.message}", reference=sidecar) from None
     streams = [s for s in info.subtitle_streams if s.is_text]
     if not streams:
         # Neither a file nor a stream: read the text burned into the picture, if tesseract
@@ -124,11 +145,15 @@ def analyse(
         return source
     if not info.duration:
         raise MediaError(UNSUPPORTED, f"{key}: the video's duration is unknown", reference=key)
+    # The pass runs without clip detection too: bars and burned-in text matter all the same.
+    analysis = detect_shots(path, info, cache_dir=cache_dir)
+    source.picture = analysis.picture
+    source.subtitle_rows = analysis.subtitle_rows
     if process.enable_clip_detection:
-        analysis = detect_shots(path, info, cache_dir=cache_dir)
         source.shots = tuple((s.start, s.end) for s in analysis.shots)
+        source.cards = tuple((s.start, s.end) for s in analysis.cards)
         if not source.shots:
-            warnings.add(f"{key}: nothing but black or credits was found; it is not used")
+            warnings.add(f"{key}: nothing but black, credits or titles was found; it is not used")
     else:
         source.shots = ((0.0, info.duration),)
     if process.enable_subtitle_match:

@@ -6,8 +6,10 @@ Seeds
     Choices drawn from an array for every output (narration, title, sub-headings, music,
     background image, the uniform transition, the filter) go round a permutation made from the
     job seed, so outputs differ whenever the array allows; everything else (transitions per
-    clip, effects, shot picks) uses the output's seed. Output ``k`` can therefore be planned
-    again from ``Timeline.seed - (k - 1)`` and the same manifest.
+    clip, effects, shot picks) uses the output's seed, and output ``k``'s picks avoid the source
+    ranges outputs ``1..k-1`` show (``MatchOptions.used``), so a Count's videos differ where the
+    footage allows. Output ``k`` can therefore be planned again from ``Timeline.seed - (k - 1)``
+    (the job seed) and the same manifest, with the outputs before it.
 
 Lengths and starts (seconds; ``d_i`` is the transition into segment ``i``, 0 for a cut)
     - a spoken segment lasts ``speech + PAD`` plus the transition out of it ``d_{i+1}``, so its

@@ -49,9 +49,16 @@ class Analysed:
         return [s.footage() for s in self.sources.values()]
 
 
-def plan_output(job: Analysed, index: int, parts: Sequence[Part], warnings: Warnings) -> Timeline:
+def plan_output(
+    job: Analysed,
+    index: int,
+    parts: Sequence[Part],
+    warnings: Warnings,
+    used: Sequence[tuple[str, float, float]] = (),
+) -> Timeline:
     """Output ``index``'s timeline from its ``parts``; ``warnings`` so far (the job's) come
-    first in its own."""
+    first in its own. ``used``: the (source, in, out) ranges earlier outputs of the job show,
+    which this one avoids where the footage has others (``MatchOptions.used``)."""
     editing, output = job.manifest.editing_config, job.manifest.output_config
     process = editing.process_config
     mine = output_seed(job.seed, index)
@@ -78,6 +85,7 @@ def plan_output(job: Analysed, index: int, parts: Sequence[Part], warnings: Warn
         temporal=process.enable_temporal_opt,
         subtitle=process.enable_subtitle_match,
         seed=f"{mine}:match",
+        used=tuple(used),
     )
     try:
         result = match(needs, candidates, options)
@@ -112,6 +120,8 @@ def plan_output(job: Analysed, index: int, parts: Sequence[Part], warnings: Warn
                 transition_duration=seconds,
                 filter=chosen_filter,
                 effect=effects[i],
+                picture=None if source.still else source.picture,
+                burned_text=source.burned_text(pick.source_in, pick.source_out),
             )
         )
     over = overlays(

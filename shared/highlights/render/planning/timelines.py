@@ -31,6 +31,19 @@ from highlights.render.speech import prune_cache
 from highlights.render.timeline import Timeline
 
 
+def _note_repeats(timeline: Timeline, earlier: list[Timeline]) -> None:
+    """Say so when an output shows exactly the ranges an earlier one does: the footage had no
+    others to offer (each output avoids what earlier ones used where it can)."""
+    mine = [(s.source, s.source_in, s.source_out) for s in timeline.segments]
+    for other in earlier:
+        if mine == [(s.source, s.source_in, s.source_out) for s in other.segments]:
+            timeline.warnings.append(
+                f"output {timeline.index} shows the same source ranges as output {other.index}: "
+                "the footage offers no others for this narration"
+            )
+            return
+
+
 def plan_timelines(
     manifest: Manifest,
     folder: MediaFolder,
@@ -101,7 +114,10 @@ def plan_timelines(
         if not parts:
             raise PermanentError("the narration has nothing to say", code="InvalidParameter")
         so_far = Warnings([*warnings, *voice.warnings])
-        timelines.append(plan_output(job, index, parts, so_far))
+        used = [(s.source, s.source_in, s.source_out) for t in timelines for s in t.segments]
+        timeline = plan_output(job, index, parts, so_far, used)
+        _note_repeats(timeline, timelines)
+        timelines.append(timeline)
     prune_cache(caches)  # the speech cache stays bounded; this job's sentences are the newest
 
     if contact_sheets:
