@@ -28,7 +28,7 @@ WAIT = 60.0  # seconds a test waits for output at most (it fails then, rather th
 HUMAN = re.compile(
     r"(manifest  \S+  \(bucket .+\)"
     r"|job [a-z0-9-]+: [A-Z_]+( +\d+%)?(  .*)?"
-    r"|  (result|rejection|video|sheet|error|failed) +\S.*)"
+    r"|  (result|rejection|report|video|sheet|error|failed) +\S.*)"
 )
 
 

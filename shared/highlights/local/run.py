@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.record import JobRecord
 from highlights.jobs.states import JobState
 from highlights.local.console import Console, Progress, console_for
+from highlights.local.ending import ending_lines
 from highlights.local.lock import BucketBusy, BucketLock
 from highlights.local.platform import LocalPlatform
 from highlights.ports import NotFound, TransientError, UnsafeKey
@@ -121,32 +121,13 @@ def progress_of(pipeline: Pipeline, record: JobRecord) -> Progress:
 
 
 def report(platform: LocalPlatform, record: JobRecord) -> list[str]:
-    """How the job ended: its state, then its result, videos and contact sheets (or errors)."""
-    lines = [f"job {record.job_id}: {record.state.value}"]
-    if record.error:
-        lines.append(f"  error   {record.error.code}: {record.error.message}")
-    if not record.result_key:
-        return lines
-    path = platform.root / record.result_key
-    label = "rejection" if record.state is JobState.REJECTED else "result"
-    lines.append(f"  {label:<7} {path}")
-    document = json.loads(path.read_text(encoding="utf-8"))
-    for problem in document.get("errors", []):
-        lines.append(f"  error   {problem['path']}: {problem['message']}")
-    key_for = platform.pipeline.key_for_url
-    for row in document.get("outputs", []):
-        where = key_for(row["media_url"]) if row.get("media_url") and key_for else None
-        shown = platform.root / where if where else row.get("media_url")
-        if row["status"] == "Success":
-            lines.append(f"  video   {shown}  ({row.get('duration') or 0:.1f} s)")
-        else:
-            lines.append(
-                f"  failed  #{row['index']} {row.get('error_code')}: {row.get('error_message')}"
-            )
-    for timeline in document.get("timelines") or []:
-        if timeline.get("contact_sheet"):
-            lines.append(f"  sheet   {platform.root / timeline['contact_sheet']}")
-    return lines
+    """How the job ended: its state, then its result, report page, videos and contact sheets."""
+    return ending_lines(
+        platform.pipeline.store,
+        record,
+        where=lambda key: str(platform.root / key),
+        key_for=platform.pipeline.key_for_url,
+    )
 
 
 RETRYABLE = (JobState.FAILED, JobState.TIMED_OUT, JobState.PARTIAL)

@@ -10,7 +10,6 @@ the progress lines and exit codes of `highlights run`.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -24,10 +23,9 @@ from highlights.config import Settings
 from highlights.jobs.identity import ManifestRef, job_id_for
 from highlights.jobs.pipeline import Pipeline
 from highlights.jobs.record import JobRecord
-from highlights.jobs.report_files import report_key
-from highlights.jobs.states import JobState
 from highlights.keys import output_key_problem
 from highlights.local.console import console_for
+from highlights.local.ending import ending_lines
 from highlights.local.run import EXIT_CODES, wait
 from highlights.manifest import validate_manifest
 from highlights.manifest.loading import oversized
@@ -219,40 +217,9 @@ def report(
     where: Callable[[str], str],
     key_for: Callable[[str], str | None] | None = None,
 ) -> None:
-    """What `highlights run` says of an ended job, read from the bucket; `key_for` maps output
-    URLs to keys (a folder's: its files stand for any bucket; None: show the URL)."""
-    print(f"job {record.job_id}: {record.state.value}", file=out)
-    if record.error:
-        print(f"  error   {record.error.code}: {record.error.message}", file=out)
-    if not record.result_key:
-        return
-    label = "rejection" if record.state is JobState.REJECTED else "result"
-    print(f"  {label:<7} {where(record.result_key)}", file=out)
-    page = report_key(record.result_key)
-    if store.exists(page):
-        print(f"  report  {where(page)}", file=out)
-    try:
-        document = json.loads(store.get(record.result_key))
-    except (NotFound, ValueError):
-        return
-    for problem in document.get("errors", []):
-        print(f"  error   {problem['path']}: {problem['message']}", file=out)
-    timelines = {t.get("index"): t for t in document.get("timelines") or ()}
-    for row in document.get("outputs", []):
-        key = (timelines.get(row["index"]) or {}).get("output")
-        if not key and key_for and row.get("media_url"):
-            key = key_for(row["media_url"])
-        shown = where(key) if key else row.get("media_url")
-        if row["status"] == "Success":
-            print(f"  video   {shown}  ({row.get('duration') or 0:.1f} s)", file=out)
-        else:
-            print(
-                f"  failed  #{row['index']} {row.get('error_code')}: {row.get('error_message')}",
-                file=out,
-            )
-    for timeline in timelines.values():
-        if timeline.get("contact_sheet"):
-            print(f"  sheet   {where(timeline['contact_sheet'])}", file=out)
+    """What `highlights run` says of an ended job, read from the bucket."""
+    for line in ending_lines(store, record, where=where, key_for=key_for):
+        print(line, file=out)
 
 
 def submit(
