@@ -86,7 +86,8 @@ def build(
         max_job_age=settings.max_job_age,
         max_manifest_bytes=settings.max_manifest_bytes,
         key_for_url=key_for_url,
-        workers=settings.reconcile_workers,
+        # The local engine's tick reads files on this machine: one thread is plenty.
+        workers=settings.reconcile_workers if settings.producer == "ice" else 1,
     )
     return System(settings, pipeline)
 

@@ -105,7 +105,7 @@ class Settings(BaseModel):
         "OSS requests a second, at most, per process",
     )
     reconcile_workers: int = _setting(
-        10, "10", "due jobs a timer tick handles at once (1 to 64 threads)", ge=1, le=64
+        10, "10", "ICE: jobs a timer tick handles at once (1 to 64 threads)", ge=1, le=64
     )
     ffmpeg: str | None = _setting(None, "ffmpeg on PATH", "local engine: the ffmpeg binary")
     ffprobe: str | None = _setting(None, "ffprobe on PATH", "local engine: the ffprobe binary")

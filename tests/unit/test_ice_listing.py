@@ -47,11 +47,14 @@ def jobs(n: int, *, spread: float = 3600.0, start: float = T0) -> list[tuple[str
     ]
 
 
-def test_a_small_listing_is_one_page_per_status() -> None:
+def test_a_small_listing_is_a_page_per_hundred_jobs() -> None:
     ice = Ice(jobs(120))
     found = Lister(ice.page, streams=8).unfinished(T0 - 60, T0 + 3600)
     assert len(found) == 120 and found["job00000"] == "Init" and found["job00001"] == "Processing"
     assert len(ice.calls) == 2  # Processing has 90: one page; Init 30: one page
+    ice = Ice(jobs(400))
+    assert len(Lister(ice.page, streams=8).unfinished(T0 - 60, T0 + 3600)) == 400
+    assert len(ice.calls) == 3 + 1  # 300 Processing, 100 Init: not split
 
 
 def test_a_large_listing_is_split_by_creation_time_and_misses_nothing() -> None:

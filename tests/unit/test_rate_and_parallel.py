@@ -145,3 +145,23 @@ def test_one_worker_runs_inline_and_in_order() -> None:
     assert set(names) == {threading.current_thread().name}
     with pytest.raises(ValueError, match="at least 1"):
         list(parallel.bounded([], workers=0))
+
+
+def test_the_rates_and_the_workers_are_settings_that_name_their_variable() -> None:
+    from highlights.config import Settings, SettingsError
+
+    base = {"HIGHLIGHTS_STORE": "oss://films", "HIGHLIGHTS_REGION": "cn-shanghai"}
+    s = Settings.from_env(base)
+    assert (s.ice_qps, s.oss_qps, s.reconcile_workers) == (30.0, 1000.0, 10)
+    s = Settings.from_env(
+        {**base, "HIGHLIGHTS_ICE_QPS": "12.5", "HIGHLIGHTS_RECONCILE_WORKERS": "4"}
+    )
+    assert (s.ice_qps, s.reconcile_workers) == (12.5, 4)
+    for name, value in (
+        ("HIGHLIGHTS_ICE_QPS", "0"),
+        ("HIGHLIGHTS_OSS_QPS", "fast"),
+        ("HIGHLIGHTS_RECONCILE_WORKERS", "0"),
+        ("HIGHLIGHTS_RECONCILE_WORKERS", "65"),
+    ):
+        with pytest.raises(SettingsError, match=name):
+            Settings.from_env({**base, name: value})

@@ -17,6 +17,7 @@ done twice.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -119,7 +120,7 @@ def _tick(pipeline: Pipeline, tick: Tick) -> None:
     )
     refusals: set[str] = set()
     work = parallel.bounded(
-        _chain(tasks, _due_tasks(pipeline, now, listing, claimed)),
+        itertools.chain(tasks, _due_tasks(pipeline, now, listing, claimed)),
         workers=max(1, pipeline.workers),
         stop=_out_of_time,
         name="reconcile",
@@ -146,18 +147,13 @@ def _tick(pipeline: Pipeline, tick: Tick) -> None:
         _sweep(pipeline, tick)
 
 
-def _chain(*parts: Iterator[Task]) -> Iterator[Task]:
-    for part in parts:
-        yield from part
-
-
 def _due_tasks(
     pipeline: Pipeline, now: float, listing: watch.Listing | None, claimed: set[str]
 ) -> Iterator[Task]:
     """A task per due marker, read lazily in due order: the listing stops at the first marker
     not due yet, or after `reconcile_batch` of them."""
     markers = pipeline.store.list(
-        pipeline.layout.inflight_prefix, page_size=min(pipeline.reconcile_batch, 1000)
+        pipeline.layout.inflight_prefix, page_size=max(1, min(pipeline.reconcile_batch, 1000))
     )
     taken = 0
     for stored in markers:

@@ -3,10 +3,11 @@ Processing, 100 a page, oldest first.
 
 The API takes one Status a call and pages with NextToken, so a plain listing of N unfinished jobs
 is about N ÷ 100 requests one after the other (some 70 s for 45,000 jobs at 0.15 s a page). To
-keep that inside a tick, the sweep is split by creation time: the first page of each status shows
-where its oldest jobs are, and when there is more, the rest of the window (from the last job on
-that page to now) is cut into `streams` equal parts listed side by side. Boundaries overlap by a
-second (the API speaks whole seconds), so a job on a boundary is listed twice, never missed.
+keep that inside a tick, a large sweep is split by creation time: each status is paged as usual
+for its first SERIAL_PAGES pages (a small listing ends there, a page per 100 jobs), and when there
+is more, the rest of the window (from the last job read to now) is cut into up to `streams` parts
+of whole seconds (the API's unit), listed side by side. Each boundary second belongs to both its
+parts: a job on it is listed twice, never missed.
 
 The answer is whole or nothing: a page that fails (after the adapter's retries), a listing that
 does not end (MAX_PAGES per part, a NextToken that repeats) raises, and the caller reads its jobs
@@ -29,6 +30,7 @@ from highlights.ports import TransientError, UnfinishedState
 
 UNFINISHED: tuple[UnfinishedState, ...] = ("Init", "Processing")
 MAX_PAGES = 2_000  # per part of a sweep: 200,000 jobs
+SERIAL_PAGES = 3  # a status with more than this many pages is split
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
 Page = tuple[list[Any], "str | None"]
@@ -78,16 +80,23 @@ class Lister:
             if last is None or self.streams == 1:  # nowhere to split: page on
                 rest.append(partial(self._part, status, iso(since), iso(until, up=True), token))
                 continue
-            step = (until - last) / self.streams
-            for i in range(self.streams):
-                start, end = last + i * step, last + (i + 1) * step
-                rest.append(partial(self._part, status, iso(start), iso(end + 1, up=True), None))
+            for start, end in _parts(last, until, self.streams):
+                rest.append(partial(self._part, status, iso(start), iso(end), None))
         for part in parallel.bounded(rest, workers=self.streams, name="ice-list"):
             found.update(part)
         return found
 
     def _first(self, status: str, since: float, until: float) -> tuple[str, list[Any], str | None]:
-        jobs, token = self._read_page(status, iso(since), iso(until, up=True), None)
+        """The first pages of a status, up to SERIAL_PAGES: its jobs, and the NextToken if more."""
+        start, end = iso(since), iso(until, up=True)
+        jobs: list[Any] = []
+        token: str | None = None
+        for _ in range(SERIAL_PAGES):
+            page, following = self._read_page(status, start, end, token)
+            jobs.extend(page)
+            if following is None:
+                return status, jobs, None
+            token = _advanced(status, token, following)
         return status, jobs, token
 
     def _part(
@@ -99,15 +108,28 @@ class Lister:
             found.update(_unfinished(jobs))
             if following is None:
                 return found
-            if following == token:
-                raise TransientError(
-                    f"ICE listing of {status} jobs repeated its NextToken", code="InvalidListing"
-                )
-            token = following
+            token = _advanced(status, token, following)
         raise TransientError(
             f"ICE listing of {status} jobs did not end after {MAX_PAGES} pages",
             code="ListingTooLong",
         )
+
+
+def _advanced(status: str, token: str | None, following: str) -> str:
+    if following == token:
+        raise TransientError(
+            f"ICE listing of {status} jobs repeated its NextToken", code="InvalidListing"
+        )
+    return following
+
+
+def _parts(first: float, until: float, streams: int) -> list[tuple[int, int]]:
+    """[first, until] in at most `streams` parts of whole seconds, each boundary second in the two
+    parts it ends and starts (the API's range is taken as inclusive: listed twice, never missed)."""
+    low, high = math.floor(first), math.ceil(until)
+    count = max(1, min(streams, high - low))
+    marks = [low + round((high - low) * i / count) for i in range(count + 1)]
+    return list(itertools.pairwise(marks))
 
 
 def _oldest_first(jobs: list[Any]) -> float | None:
