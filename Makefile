@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: test test-ffmpeg-new demo lint system venv schema package clean
 
+# The venv is set up quietly, in one line, so that `make demo` prints what the README shows.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,tts]'
-	touch $(STAMP)
+	@echo "setting up $(VENV): the Python packages from PyPI (once)"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[dev,tts,cli]'
+	@touch $(STAMP)
 
 venv: $(STAMP)
 
@@ -36,7 +38,7 @@ test-ffmpeg-new: system venv
 		$(PY) -m pytest -q tests/integration/render tests/e2e
 
 demo: system venv
-	$(VENV)/bin/highlights demo
+	@$(VENV)/bin/highlights demo
 
 # What Function Compute runs (python3.10, manylinux x86_64), built without Docker; see infra/README.md.
 package: venv

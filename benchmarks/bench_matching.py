@@ -6,7 +6,7 @@ scene has one dialogue line burned in and written to a sidecar ``.srt``. The nar
 sentence for each of 12 scenes that *paraphrases* it (the words a narrator would use, not the
 dialogue), in Chinese for the Chinese scenes and English for the English ones; the other four
 scenes are distractors whose lines share words with narrated ones. Each configuration is planned end to
-end with ``planner.plan`` (shot detection, speech, matching) for several seeds, in the film's
+end with ``planning.plan_timelines`` (shot detection, speech, matching) for several seeds, in the film's
 order and shuffled, and reports the share of segments whose range lies inside the right scene.
 
 Then times ``matching.match`` alone on a feature-length case (1,500 shots with dialogue, 40
@@ -40,9 +40,10 @@ from highlights.render.matching import (  # noqa: E402
     build_candidates,
     match,
 )
-from highlights.render.planner import plan  # noqa: E402
+from highlights.render.planning import plan_timelines  # noqa: E402
 from highlights.render.subtitles import Cue  # noqa: E402
 from highlights.storage.local import LocalStore  # noqa: E402
+from highlights.storage.urls import folder_key_for_url  # noqa: E402
 from tests.media import LOOK_ORDER, Film, SceneSpec, make_film  # noqa: E402
 
 # (dialogue on screen, what the narrator says about the scene; None: the narration skips it).
@@ -127,7 +128,16 @@ def manifest(order: list[int], process: dict[str, bool]) -> Manifest:
 def accuracy(
     film: Film, order: list[int], store: LocalStore, work: Path, m: Manifest, seed: int
 ) -> float:
-    (timeline,) = plan(m, store, work, seed=seed, contact_sheets=False)
+    (timeline,) = plan_timelines(
+        m,
+        store,
+        work,
+        key_for_url=folder_key_for_url(None),
+        cache_dir=store.path_for(".highlights/cache"),
+        preview_prefix=".highlights/previews/bench/",
+        seed=seed,
+        contact_sheets=False,
+    )
     if len(timeline.segments) != len(order):
         raise SystemExit(f"expected {len(order)} sentences, got {len(timeline.segments)}")
     scenes = film.of_kind("scene")

@@ -160,9 +160,12 @@ def encoding_for(preset: str | None, x264_params: str | None) -> Any:
 
 def render_ffmpeg(args: argparse.Namespace, out: Path, graph_only: bool) -> None:
     directory, preset, x264_params = args.dir, args.preset, args.x264_params
-    from highlights.render.compose import Pass, compose, find_fonts, gather_media, run_at_once
+    from highlights.render.compose import compose
     from highlights.render.ffmpeg import ffmpeg_path, filter_script_option
-    from highlights.render.graph import build_plan
+    from highlights.render.fonts import find_fonts
+    from highlights.render.gather import gather_media
+    from highlights.render.graph import build_passes
+    from highlights.render.runner import Pass, run_at_once
     from highlights.storage.local import LocalStore
 
     store = LocalStore(directory / "render-store")
@@ -171,17 +174,17 @@ def render_ffmpeg(args: argparse.Namespace, out: Path, graph_only: bool) -> None
     if not graph_only:
         compose(tl, store, out, encoding=encoding, chunks=args.chunks)
         return
-    plan = build_plan(
+    passes = build_passes(
         tl, gather_media(tl, store), output=str(out), work_dir=str(out.parent),
         stem="graph-only", fonts=find_fonts()[0], encoding=encoding,
     )  # fmt: skip
-    (video,) = plan.pictures
+    (video,) = passes.pictures
     Path(video.script_path).write_text(video.filter_script, encoding="utf-8")
     argv = [ffmpeg_path(), "-hide_banner", "-nostdin", "-y", "-loglevel", "error"]
     argv += [
         *video.input_args,
         *(filter_script_option(), video.script_path, "-map", "[vout]"),
-        *("-t", str(plan.duration), "-f", "null", "-"),
+        *("-t", str(passes.duration), "-f", "null", "-"),
     ]
     run_at_once([Pass(argv, "picture graph only")], progress=None, what="graph", timeout=600)
 
@@ -201,7 +204,7 @@ def render_moviepy(args: argparse.Namespace, out: Path) -> None:
     )
     from PIL import Image, ImageFilter
 
-    from highlights.render.compose import find_fonts
+    from highlights.render.fonts import find_fonts
     from highlights.render.graph import blur_canvas
     from highlights.render.text import default_font_size, wrap_text
 

@@ -63,3 +63,23 @@ def manifest(
     }
     document.update(copy.deepcopy(changes))
     return document
+
+
+def output_shape(text: str) -> list[str]:
+    """What a command's human output looks like, without what varies from run to run: job ids,
+    paths, numbers and progress steps; a run of lines of one kind counts as one. The README's
+    sample outputs are compared with the real output by it."""
+    import re
+
+    shape: list[str] = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        line = re.sub(r"\S*/\S*|(?<=--bucket )\S+", "PATH", line)  # paths, keys and URLs
+        line = re.sub(r"\b[a-z0-9]+(?:-[a-z0-9]+)*-[0-9a-f]{12}\b", "JOB", line)
+        line = re.sub(r"^(\s*)job JOB: ([A-Z_]+).*", r"\1job JOB: \2", line)
+        line = re.sub(r"^(\s+)(\w+)\s.*", r"\1\2", line)  # a report's row: its label
+        line = " ".join(re.sub(r"\d+(?:\.\d+)?", "N", line).split())
+        if not shape or shape[-1] != line:
+            shape.append(line)
+    return shape

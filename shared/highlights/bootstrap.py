@@ -135,11 +135,11 @@ def build_producer(
 
     if not isinstance(store, LocalStore):
         raise TypeError("the local engine renders into a folder store")
-    settings.tools()  # resolved now: a missing ffmpeg fails at start-up, naming its variable
     return LocalProducer(
         store,
         state_prefix=settings.state_prefix,
         region=settings.region,
+        tools=settings.tools(),  # resolved now: a missing ffmpeg fails at start-up, by name
         renderer=renderer,
         clock=clock,
     )

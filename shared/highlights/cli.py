@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -19,23 +20,73 @@ if TYPE_CHECKING:
     from highlights.config import Settings
 
 
+RESUMES = "an unfinished render resumes at the next `highlights serve` or `run`"
+SIGPIPE_EXIT = 128 + 13  # what a shell reports for a command whose reader went away (| head)
+
+
+class CommandError(Exception):
+    """A mistake on the command line: one line, saying what to do instead."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from highlights.local.logs import add_options, configured
+
     parser = _parser()
+    add_options(parser)  # -v, --log-format, --debug: before or after the command's name
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
     # SIGTERM (a service manager, `kill`) stops as Ctrl-C does: cleanly, through the same path.
+    previous = None
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        with configured(args.verbose, args.log_format, tracebacks=args.debug):
+            return _command(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _command(args: argparse.Namespace) -> int:
+    """The command, and how it ends: errors a user can cause in one line (--debug: the
+    traceback), Ctrl-C in one line and 130, a closed stdout quietly."""
     try:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
-        print(
-            "interrupted: an unfinished render resumes at the next `highlights serve` or `run`",
-            file=sys.stderr,
-        )
+        engine = args.handler in (_run, _serve, _retry, _demo)
+        _say("interrupted" + (f": {RESUMES}" if engine else ""))
         return 130
+    except BrokenPipeError:
+        # Nothing reads stdout any more (`| head`): end as a pipeline expects, without the
+        # interpreter's complaint when it flushes stdout at exit.
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return SIGPIPE_EXIT
+    except (CommandError, SettingsError) as exc:
+        if args.debug:
+            raise
+        _say(f"error: {exc}")
+        return 2
+    except Exception as exc:
+        if args.debug:
+            raise
+        _say(f"error: {_one_line(exc)} (--debug shows the traceback)")
+        return 1
+
+
+def _say(text: str) -> None:
+    with contextlib.suppress(OSError, ValueError):  # stderr may be gone too
+        print(text, file=sys.stderr, flush=True)
+
+
+def _one_line(exc: Exception) -> str:
+    if isinstance(exc, OSError) and exc.strerror and exc.filename:
+        text = f"{exc.filename}: {exc.strerror}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())[:500]
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -93,6 +144,21 @@ def _parser() -> argparse.ArgumentParser:
     retry.add_argument("--timeout", type=float, default=3600)
     retry.set_defaults(handler=_retry)
 
+    submit = sub.add_parser(
+        "submit", help="check manifests, upload them into a bucket's inbox, follow their jobs"
+    )
+    submit.add_argument("files", nargs="+", type=Path, metavar="MANIFEST")
+    submit.add_argument(
+        "--to",
+        required=True,
+        metavar="oss://BUCKET|DIR",
+        help="the bucket (credentials and endpoint as the functions read them), or a folder bucket",
+    )
+    submit.add_argument("--region", help="region jobs run in (default HIGHLIGHTS_REGION)")
+    submit.add_argument("--no-wait", action="store_true", help="return once uploaded")
+    submit.add_argument("--timeout", type=float, default=3600, help="seconds to follow (3600)")
+    submit.set_defaults(handler=_submit)
+
     demo = sub.add_parser("demo", help="generate media and manifests of both modes, and run them")
     demo.add_argument(
         "--bucket", type=Path, default=Path("demo-bucket"), help="(default ./demo-bucket)"
@@ -113,27 +179,36 @@ def _folder(args: argparse.Namespace) -> Path:
         return Path(args.bucket)
     store = os.environ.get("HIGHLIGHTS_STORE", "")
     if store.startswith("oss://"):
-        raise SystemExit("error: this command works on a folder bucket: pass --bucket DIR")
+        raise CommandError(
+            f"HIGHLIGHTS_STORE is {store}: this command works on a folder bucket: pass --bucket DIR"
+        )
     return Path(store or "bucket")
 
 
-def _local(args: argparse.Namespace) -> Settings:
-    """The local engine's settings: the environment's, with the folder as the store."""
+def _local(args: argparse.Namespace, *, existing: bool = False) -> Settings:
+    """The local engine's settings: the environment's, with the folder as the store (made when
+    missing, unless it must be `existing`)."""
     from highlights.local.platform import local_settings
 
-    return local_settings(_folder(args), env=os.environ, region=getattr(args, "region", None))
+    folder = _folder(args)
+    if existing and not folder.is_dir():
+        raise CommandError(f"no bucket folder at {folder}: pass --bucket DIR")
+    if folder.exists() and not folder.is_dir():
+        raise CommandError(f"{folder} is a file: pass --bucket DIR, a folder (made if missing)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CommandError(
+            f"cannot make the bucket folder {folder}: {exc.strerror}: pass --bucket DIR"
+        ) from None
+    return local_settings(folder, env=os.environ, region=getattr(args, "region", None))
 
 
-def _engine(command: Callable[[Settings], int]) -> Callable[[argparse.Namespace], int]:
+def _engine(
+    command: Callable[[Settings], int], *, existing: bool = False
+) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
-        from highlights.config import SettingsError
-
-        try:
-            settings = _local(args)
-        except SettingsError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-        return command(settings)
+        return command(_local(args, existing=existing))
 
     return handler
 
@@ -147,13 +222,15 @@ def _run(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from highlights.local.serve import serve
 
+    if not 0 <= args.port <= 65535:
+        raise CommandError(f"--port {args.port}: a port is 0-65535 (0: any free one)")
     return _engine(lambda s: serve(s, port=args.port, reconcile_every=args.reconcile_every))(args)
 
 
 def _retry(args: argparse.Namespace) -> int:
     from highlights.local.run import retry
 
-    return _engine(lambda s: retry(s, args.job, timeout=args.timeout))(args)
+    return _engine(lambda s: retry(s, args.job, timeout=args.timeout), existing=True)(args)
 
 
 def _view(args: argparse.Namespace) -> tuple[BucketView, Path | None]:
@@ -167,7 +244,7 @@ def _view(args: argparse.Namespace) -> tuple[BucketView, Path | None]:
         return view(Settings.from_env()), None
     folder = _folder(args)
     if not folder.is_dir():
-        raise SettingsError(
+        raise CommandError(
             f"no bucket folder at {folder}: pass --bucket DIR, or set HIGHLIGHTS_STORE"
         )
     settings = Settings.from_env(store=str(folder), producer="local", callback_url=None)
@@ -177,7 +254,23 @@ def _view(args: argparse.Namespace) -> tuple[BucketView, Path | None]:
 def _status(args: argparse.Namespace) -> int:
     from highlights.local.browse import status
 
-    return _read_only(args, lambda v, root: status(v, root, args.target))
+    def command(bucket: BucketView, root: Path | None) -> int:
+        if root is not None and args.target and _outside(Path(args.target), root):
+            raise CommandError(
+                f"{args.target} is not in the bucket {root}: give its copy there (under "
+                f"{bucket.layout.inbox}) or its job id (`highlights jobs` lists them)"
+            )
+        return status(bucket, root, args.target)
+
+    return _read_only(args, command)
+
+
+def _outside(path: Path, root: Path) -> bool:
+    """A manifest file that exists, outside the folder bucket."""
+    try:
+        return path.is_file() and not path.resolve().is_relative_to(root)
+    except (OSError, ValueError):  # a name too long for the filesystem, a NUL: not a file
+        return False
 
 
 def _jobs(args: argparse.Namespace) -> int:
@@ -193,12 +286,21 @@ def _dead_letters(args: argparse.Namespace) -> int:
 
 
 def _read_only(args: argparse.Namespace, command: Callable[[BucketView, Path | None], int]) -> int:
+    bucket, root = _view(args)
+    return command(bucket, root)
+
+
+def _submit(args: argparse.Namespace) -> int:
+    from highlights.local.submit import submit, target
+
     try:
-        bucket, root = _view(args)
+        settings = target(args.to, region=args.region)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return command(bucket, root)
+    return submit(
+        args.files, settings, human=_human, wait_for_jobs=not args.no_wait, timeout=args.timeout
+    )
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -214,16 +316,11 @@ def _validate(args: argparse.Namespace) -> int:
     from highlights.manifest.vocabulary import REGIONS
 
     if args.region is not None and args.region not in REGIONS:
-        print(f"--region {args.region!r}: choose one of {', '.join(REGIONS)}", file=sys.stderr)
-        return 2
-    try:
-        region = args.region or region_from()
-        # The size cap and the reserved prefixes as the pipeline has them (any store will do).
-        checks = Settings.from_env(store=".", producer="local", callback_url=None)
-        max_bytes, reserved = checks.max_manifest_bytes, checks.reserved_prefixes
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
+        raise CommandError(f"--region {args.region!r}: choose one of {', '.join(REGIONS)}")
+    region = args.region or region_from()
+    # The size cap and the reserved prefixes as the pipeline has them (any store will do).
+    checks = Settings.from_env(store=".", producer="local", callback_url=None)
+    max_bytes, reserved = checks.max_manifest_bytes, checks.reserved_prefixes
     results: dict[str, dict[str, object]] = {}
     status = 0
     for path in args.files:

@@ -8,13 +8,14 @@ a sticker; face photos. Nothing is downloaded.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from highlights.demo_media import SceneSpec, make_film, make_image
 from highlights.render.ffmpeg import run_ffmpeg
-from highlights.render.synth import SceneSpec, make_film, make_image
 
 if TYPE_CHECKING:
     from highlights.config import Settings
@@ -159,8 +160,9 @@ def manifests() -> dict[str, dict[str, Any]]:
     }
 
 
-def prepare(bucket: Path, *, out: TextIO = sys.stdout) -> None:
+def prepare(bucket: Path, *, out: TextIO | None = None) -> None:
     """Generate the demo media once (kept between runs) and write the manifests' sources."""
+    out = sys.stdout if out is None else out
     media = bucket / "media"
     film = bucket / FILM_KEY
     if not film.exists():
@@ -190,10 +192,11 @@ def prepare(bucket: Path, *, out: TextIO = sys.stdout) -> None:
             make_image(path, (160, 160), look="teal", text=name)
 
 
-def demo(settings: Settings, *, out: TextIO = sys.stdout) -> int:
+def demo(settings: Settings, *, out: TextIO | None = None) -> int:
     """Generate the demo's media into the settings' folder, then run both manifests."""
     from highlights.local.run import run
 
+    out = sys.stdout if out is None else out
     started = time.monotonic()
     bucket = Path(settings.store)
     bucket.mkdir(parents=True, exist_ok=True)
@@ -210,6 +213,14 @@ def demo(settings: Settings, *, out: TextIO = sys.stdout) -> int:
         file=out,
     )
     print(
-        f"try: .venv/bin/highlights run examples/storyboard-manual.json --bucket {bucket}", file=out
+        f"try: .venv/bin/highlights run examples/storyboard-manual.json --bucket {_short(bucket)}",
+        file=out,
+        flush=True,
     )
     return worst
+
+
+def _short(path: Path) -> str:
+    """The folder as the person would type it here: relative when it is under this folder."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else str(path)

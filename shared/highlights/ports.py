@@ -1,4 +1,4 @@
-"""The two ports the use cases talk to, and the errors adapters raise.
+"""The ports the use cases (and the local engine) talk to, and the errors adapters raise.
 
 Adapters (a folder or OSS for storage; ICE, the local engine or a test fake for production) are
 picked by settings; nothing here imports an SDK.
@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class HighlightsError(Exception):
@@ -90,6 +93,39 @@ class ObjectStore(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the key; a missing key is not an error."""
+        ...
+
+
+@runtime_checkable
+class MediaFolder(Protocol):
+    """A store whose objects are files on this machine: what the local engine renders through.
+
+    ffmpeg reads and writes files, so the engine needs paths, not bytes: ``path_for`` is the one
+    way from a key to a file, and it refuses a key that would leave ``root``. The engine lists
+    (a media ID names a file by the start of its name) and puts small objects (contact sheets)
+    like any store. ``storage.local.LocalStore`` is one.
+    """
+
+    @property
+    def root(self) -> Path:
+        """The folder holding every object; a key ``a/b`` is the file ``root/a/b``."""
+        ...
+
+    def path_for(self, key: str) -> Path:
+        """The file that holds ``key`` (it may not exist yet); ``UnsafeKey`` if it would leave
+        ``root`` (``..``, an absolute key, a symlink pointing out)."""
+        ...
+
+    def list(
+        self, prefix: str = "", *, start_after: str = "", page_size: int = 1000
+    ) -> Iterator[StoredObject]:
+        """Keys under prefix in lexicographic order (as ``ObjectStore.list``)."""
+        ...
+
+    def put(
+        self, key: str, data: bytes, *, create_only: bool = False, content_type: str | None = None
+    ) -> StoredObject:
+        """Write atomically (as ``ObjectStore.put``)."""
         ...
 
 

@@ -3,22 +3,18 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from highlights.render.synth import Film, SceneSpec, make_film, make_image, make_tone
+from highlights.render.process import tool_scope
+from tests.media import Film, copy_film, dialogue_film_once, make_image, make_tone, test_tools
 
 pytestmark = pytest.mark.media
 
 URL = "https://e2e-bucket.oss-cn-shanghai.aliyuncs.com"
-SCENES = [
-    ("gradients", "The city lights go out one by one."),
-    ("smptebars", "The last train leaves the empty station."),
-    ("testsrc2", "A lonely train crosses the long iron bridge."),
-    ("teal", "At dawn the doors open and everyone goes home."),
-]
 
 
 def need_ffmpeg() -> None:
@@ -26,15 +22,27 @@ def need_ffmpeg() -> None:
         pytest.skip("ffmpeg, ffprobe and espeak-ng are installed by `make test`")
 
 
+@pytest.fixture(autouse=True)
+def _tools() -> Iterator[None]:
+    """What render code called from a test runs (``test_tools``); the engine's own renders take
+    the tools their LocalProducer was built with."""
+    with tool_scope(tools=test_tools()):
+        yield
+
+
 @pytest.fixture(scope="session")
-def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small generated film (credits, four scenes with dialogue and a sidecar .srt), music, a
-    sticker: made once per session and copied into each test's bucket."""
+def dialogue_film(tmp_path_factory: pytest.TempPathFactory) -> Film:
+    """The film the media suites share (``tests.media.DIALOGUE_SCENES``), made once a session."""
+    return dialogue_film_once(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory, dialogue_film: Film) -> Path:
+    """The shared generated film (credits, scenes with dialogue and a sidecar .srt, a black gap),
+    music, a sticker: made once per session and copied into each test's bucket."""
     need_ffmpeg()
     root = tmp_path_factory.mktemp("e2e-media")
-    scenes = [SceneSpec.credits(1.5, "E2E FILM")]
-    scenes += [SceneSpec(duration=3.0, look=look, dialogue=line) for look, line in SCENES]
-    film: Film = make_film(root / "media" / "film.mp4", scenes, size=(320, 180), sidecar_srt=True)
+    film = copy_film(dialogue_film, root / "media" / "film.mp4")
     assert film.srt is not None
     make_tone(root / "media" / "music.m4a", 4.0, frequency=330)
     make_image(root / "media" / "badge.png", (96, 48), look="amber", text="E2E")

@@ -10,6 +10,7 @@ import pytest
 
 from highlights.demo import demo, film_scenes
 from highlights.local.platform import local_settings
+from tests.support import output_shape
 
 from .conftest import ffprobe, need_ffmpeg
 
@@ -52,3 +53,7 @@ def test_demo_ends_with_videos_results_and_sheets_for_both_modes(tmp_path: Path)
                 assert not any(used[0] < end and start < used[1] for start, end in off_limits), used
     assert modes == {"storyboard", "narration"}
     assert "demo finished" in out.getvalue()
+    # `make demo` prints what the README shows, up to names, numbers and repeated lines.
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("$ make demo\n", 1)[1].split("```", 1)[0]
+    assert output_shape(out.getvalue()) == output_shape(shown)

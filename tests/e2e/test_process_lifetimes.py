@@ -23,7 +23,8 @@ MANIFEST = manifest("e2e-bucket", outputs="out", count=1, size=(320, 180))
 WRAPPER = """
 import sys
 from highlights.producers import local as engine
-from highlights.render.ffmpeg import ffmpeg_path, run_tool
+from highlights.render.ffmpeg import ffmpeg_path
+from highlights.render.process import run_tool
 
 def long_render(job_id, request, store, work, progress, *, cancel, **_):
     progress(0.1, "rendering")
@@ -120,6 +121,11 @@ def test_no_ffmpeg_outlives_the_command(tmp_path: Path, command: str, sig: signa
             _, err = process.communicate()
             assert "Traceback" not in err, err
             assert process.returncode in (0, 130, 128 + sig.value, -sig.value), err
+            # stopped, not failed: no work folder left, the job unfinished for the next start
+            work = bucket / ".highlights" / "engine" / "work"
+            assert not work.exists() or not any(work.iterdir())
+            [state] = (bucket / ".highlights" / "engine").glob("local-*.json")
+            assert json.loads(state.read_text())["status"] == "Processing"
     finally:
         if process.poll() is None:
             process.kill()

@@ -14,8 +14,12 @@ from typing import Any
 import pytest
 
 from highlights.ports import NotFound, PermanentError, SubmitRequest
-from highlights.producers.local import STALE_AFTER, LocalProducer, OutputResult, RenderOutcome
-from highlights.render.ffmpeg import run_tool, tool_scope
+from highlights.producers import local as local_module
+from highlights.producers.local import STALE_AFTER, LocalProducer
+from highlights.render.contract import OutputResult, RenderOutcome
+from highlights.render.keys import EngineKeys
+from highlights.render.process import run_tool, tool_scope
+from highlights.render.tools import Tools
 from highlights.storage.local import LocalStore
 from tests.support import Clock
 
@@ -242,3 +246,30 @@ def test_work_folders_are_removed_when_jobs_end_and_swept_after_a_crash(
     (left / "local-unknown").mkdir()
     LocalProducer(store, renderer=Renderer()).resume()
     assert list(left.iterdir()) == []
+
+
+def test_the_real_renderer_gets_the_tools_the_state_prefix_and_the_region(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the settings give LocalProducer reaches every render: its tools, its state prefix
+    (record, work folder, and the renderer's keys), the region its OSS URLs map from."""
+    seen: dict[str, Any] = {}
+
+    def renderer(job_id: str, request: SubmitRequest, folder: Any, work: Path, progress: Any,
+                 **settings: Any) -> RenderOutcome:  # fmt: skip
+        seen.update(settings, work=work)
+        return Renderer()(job_id, request, folder, work, progress)
+
+    monkeypatch.setattr(local_module, "_default_renderer", lambda: renderer)
+    tools = Tools(ffmpeg="/opt/ffmpeg-9/ffmpeg", tts="espeak")
+    engine = LocalProducer(store, state_prefix="_state/", region="cn-beijing", tools=tools)
+    job_id = engine.submit(REQUEST, "token-1", None)
+    engine.wait(5)
+    assert seen["tools"] is tools and seen["keys"] == EngineKeys("_state/")
+    assert seen["work"] == store.root / "_state" / "engine" / "work" / job_id
+    key_for_url = seen["key_for_url"]
+    assert key_for_url("https://any.oss-cn-beijing.aliyuncs.com/films/a.mp4") == "films/a.mp4"
+    assert key_for_url("https://any.oss-cn-shanghai.aliyuncs.com/films/a.mp4") is None
+    assert store.exists(f"_state/engine/{job_id}.json")
+    assert not (store.root / ".highlights").exists()
+    assert LocalProducer(store).tools == Tools.on_path()  # no tools given: what PATH offers

@@ -18,7 +18,7 @@ import pytest
 
 from highlights.callback_auth import notify_address
 from highlights.fc import app
-from highlights.local import platform as local_platform
+from highlights.local import http as local_http
 from highlights.local.platform import LocalPlatform
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,8 +30,8 @@ def endpoint(
 ) -> Iterator[tuple[LocalPlatform, int]]:
     for name in ("HIGHLIGHTS_STORE", "HIGHLIGHTS_CALLBACK_URL", "HIGHLIGHTS_CALLBACK_KEYS"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(local_platform, "SOCKET_TIMEOUT", 1.0)
-    monkeypatch.setattr(local_platform, "READ_SECONDS", 2.0)
+    monkeypatch.setattr(local_http, "SOCKET_TIMEOUT", 1.0)
+    monkeypatch.setattr(local_http, "READ_SECONDS", 2.0)
     served = LocalPlatform.for_folder(tmp_path / "bucket")
     url = served.start()
     yield served, int(url.split(":")[2].split("/")[0])
@@ -128,15 +128,15 @@ def test_half_sent_requests_hold_a_bounded_number_of_threads(
     _, port = endpoint
     before = threading.active_count()
     sockets = []
-    for _ in range(local_platform.MAX_WORKERS + 10):
+    for _ in range(local_http.MAX_WORKERS + 10):
         sock = socket.create_connection(("127.0.0.1", port), timeout=5)
         sock.sendall(b"POST /ice HTTP/1.1\r\nHost: x\r\nContent-Le")  # and nothing more
         sockets.append(sock)
     time.sleep(0.3)
     # a worker and its watchdog per request held; the ones beyond are refused at once
-    assert threading.active_count() - before <= 2 * local_platform.MAX_WORKERS
+    assert threading.active_count() - before <= 2 * local_http.MAX_WORKERS
     try:
-        time.sleep(local_platform.SOCKET_TIMEOUT + 0.5)  # the silent ones are dropped
+        time.sleep(local_http.SOCKET_TIMEOUT + 0.5)  # the silent ones are dropped
         status, _ = post(port, "/ice", EVENT, {"Content-Length": str(len(EVENT))})
         assert status == 401  # and the endpoint answers again
     finally:
@@ -168,7 +168,7 @@ def test_a_client_trickling_headers_is_cut_off(endpoint: tuple[LocalPlatform, in
             if cut:
                 break
     assert cut, "the slow client was never cut off"
-    assert time.monotonic() - started < local_platform.READ_SECONDS + 2
+    assert time.monotonic() - started < local_http.READ_SECONDS + 2
 
 
 def _serve(bucket: Path, port: int, **settings: str) -> subprocess.Popen[str]:

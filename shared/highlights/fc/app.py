@@ -13,8 +13,11 @@ from highlights.bootstrap import System, build
 from highlights.config import Settings
 from highlights.credentials import for_invocation
 from highlights.fc.callback import handle_callback, warm_up_producer
+from highlights.fc.invocation import json_logs
 from highlights.fc.submit import handle_submit
 from highlights.fc.timer import handle_dead_letter, handle_reconcile
+
+json_logs()  # this module is what Function Compute imports: its logs are JSON lines from here on
 
 _instance: System | None = None
 _lock = threading.Lock()

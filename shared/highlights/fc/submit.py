@@ -21,10 +21,11 @@ log = logging.getLogger("highlights.fc")
 
 def handle_submit(system: System, event: Any, context: Any = None) -> dict[str, Any]:
     with invocation(context):
-        return _submit(system.pipeline, event)
+        # A folder stands for any bucket (URLs of any bucket map into it); OSS is one bucket.
+        return _submit(system.pipeline, event, one_bucket=system.settings.bucket is not None)
 
 
-def _submit(p: Pipeline, event: Any) -> dict[str, Any]:
+def _submit(p: Pipeline, event: Any, *, one_bucket: bool = True) -> dict[str, Any]:
     from highlights.jobs.accept import accept
 
     try:
@@ -37,7 +38,7 @@ def _submit(p: Pipeline, event: Any) -> dict[str, Any]:
         refs = [_write_direct(p, decoded)]
         skipped: list[dict[str, str]] = []
     else:
-        refs, skipped = _manifest_refs(p, decoded)
+        refs, skipped = _manifest_refs(p, decoded, one_bucket=one_bucket)
     accepted = []
     for ref in refs:
         outcome = accept(p, ref)  # TransientError propagates: Function Compute retries the event
@@ -48,13 +49,15 @@ def _submit(p: Pipeline, event: Any) -> dict[str, Any]:
 
 
 def _manifest_refs(
-    p: Pipeline, events: list[ObjectCreated]
+    p: Pipeline, events: list[ObjectCreated], *, one_bucket: bool = True
 ) -> tuple[list[ManifestRef], list[dict[str, str]]]:
+    """Manifest versions, identified by the store's own bucket whatever the event says (so the
+    trigger and the sweep agree on a job id); with one_bucket (OSS), another bucket's events are
+    skipped."""
     refs, skipped = [], []
     for item in events:
-        if item.bucket != p.store.bucket:
-            # A job's identity is made of the configured bucket: another's name would give the
-            # same manifest a second id (and the store could not read it anyway).
+        if one_bucket and item.bucket != p.store.bucket:
+            # the store could not read it anyway, and its name would make a second identity
             reason = f"event for bucket {item.bucket!r}; this function serves {p.store.bucket!r}"
             log.warning("submit: skipped %s: %s", item.key, reason)
             skipped.append({"key": item.key, "reason": reason})
@@ -68,7 +71,7 @@ def _manifest_refs(
         elif not p.layout.is_manifest(key):
             reason = f"not a manifest: outside {p.layout.inbox!r} or not .json"
         else:
-            refs.append(ManifestRef(item.bucket, key, item.etag))
+            refs.append(ManifestRef(p.store.bucket, key, item.etag))
             continue
         log.info("submit: skipped %s: %s", key, reason, extra={"manifest_key": key})
         skipped.append({"key": key, "reason": reason})

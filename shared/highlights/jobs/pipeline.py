@@ -17,8 +17,15 @@ from highlights.callback_auth import notify_address
 from highlights.jobs.identity import ManifestRef
 from highlights.jobs.layout import BucketLayout
 from highlights.jobs.record import JobError, JobRecord, JobRecords, StaleRecord
+from highlights.jobs.report_files import write_report
 from highlights.jobs.requests import StoredRequest
-from highlights.jobs.results import build_rejection, build_result, encode
+from highlights.jobs.results import (
+    RejectionReport,
+    ResultManifest,
+    build_rejection,
+    build_result,
+    encode,
+)
 from highlights.jobs.states import JobState
 from highlights.keys import folder_key_problem, output_key_problem
 from highlights.manifest.limits import MAX_MANIFEST_BYTES
@@ -147,7 +154,8 @@ class Pipeline:
             key = self.layout.rejection(record.manifest.key)
             if folder_key_problem(key) is not None:  # a manifest named near the limits
                 key = self.layout.rejection(record.job_id)
-            self.store.put(key, encode(build_rejection(final, errors, warnings, now)))
+            built: ResultManifest | RejectionReport = build_rejection(final, errors, warnings, now)
+            self.store.put(key, encode(built))
         else:
             request = self.stored_request(record.job_id)
             key = (
@@ -157,7 +165,8 @@ class Pipeline:
             )
             effective = request.effective() if request else {}
             requested = request.requested_count() if request else 0
-            document = encode(build_result(final, status, effective, requested))
+            built = build_result(final, status, effective, requested)
+            document = encode(built)
             try:
                 self.store.put(key, document)
             except UnsafeKey:
@@ -165,6 +174,7 @@ class Pipeline:
                 # result still has to land somewhere, or the job could never end.
                 key = self.layout.fallback_result(record.job_id)
                 self.store.put(key, document)
+        write_report(self, key, built)  # the page beside it, for people
         final = final.model_copy(update={"result_key": key})
         try:
             self.records.save(final)

@@ -20,9 +20,10 @@ class NoBucket(Exception):
 
 
 def status(
-    view: BucketView, root: Path | None, target: str | None, *, out: TextIO = sys.stdout
+    view: BucketView, root: Path | None, target: str | None, *, out: TextIO | None = None
 ) -> int:
     """A job's record and result (by job id or manifest); `root` is the folder of a folder bucket."""
+    out = sys.stdout if out is None else out
     if target is None:
         return jobs(view, out=out)
     job_id = target
@@ -33,7 +34,11 @@ def status(
             job_id = job_id_for(ManifestRef(view.store.bucket, key, head.etag))
         record = view.records.load(job_id)
     except (NotFound, UnsafeKey, ValueError):
-        print(f"no job {job_id[:120]!r} in {view.store.bucket}", file=sys.stderr)
+        where = root if root is not None else view.store.bucket
+        print(
+            f"error: no job {job_id[:120]!r} in {where}: `highlights jobs` lists them",
+            file=sys.stderr,
+        )
         return 1
     print(json.dumps(record.model_dump(mode="json"), indent=2), file=out)
     if record.result_key:
@@ -58,7 +63,8 @@ def _manifest_key(view: BucketView, root: Path | None, target: str) -> str | Non
     return target if view.layout.is_manifest(target) else None
 
 
-def jobs(view: BucketView, *, out: TextIO = sys.stdout) -> int:
+def jobs(view: BucketView, *, out: TextIO | None = None) -> int:
+    out = sys.stdout if out is None else out
     rows = []
     unreadable = []
     for obj in view.store.list(view.layout.records_prefix):
@@ -83,8 +89,9 @@ def jobs(view: BucketView, *, out: TextIO = sys.stdout) -> int:
     return 0
 
 
-def dead_letters(view: BucketView, *, out: TextIO = sys.stdout) -> int:
+def dead_letters(view: BucketView, *, out: TextIO | None = None) -> int:
     """Events Function Compute gave up on (the deadletter function keeps them in the bucket)."""
+    out = sys.stdout if out is None else out
     found = 0
     for obj in view.store.list(view.layout.dead_letters):
         found += 1

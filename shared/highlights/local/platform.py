@@ -1,24 +1,21 @@
 """Function Compute's stand-in on a folder bucket: the very handler bodies the functions run, called
 the way Function Compute calls them: OSS-shaped events for submit, an HTTP endpoint on 127.0.0.1
-for the callback, a timer for reconcile. It builds its system from its own settings and never
-touches the process environment."""
+for the callback (`POST /ice`; the same server shows the dashboard, highlights.local.dashboard),
+a timer for reconcile. It builds its system from its own settings and never touches the process
+environment."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import json
 import logging
 import secrets
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from highlights.bootstrap import System, build
 from highlights.callback_auth import authentic
@@ -27,147 +24,61 @@ from highlights.fc.callback import handle_callback
 from highlights.fc.submit import handle_submit
 from highlights.fc.timer import handle_reconcile
 from highlights.jobs.pipeline import Pipeline
+from highlights.local import http
+from highlights.local.dashboard import Dashboard
+from highlights.local.http import Request, Response
 from highlights.storage.local import LocalStore
 
 log = logging.getLogger(__name__)
 
-# The callback endpoint faces whatever can reach 127.0.0.1: every request is bounded.
+# The callback endpoint faces whatever can reach 127.0.0.1: its body is capped (the other bounds
+# are the server's: highlights.local.http).
 MAX_BODY_BYTES = 64 * 1024  # an ICE event is a few hundred bytes
-SOCKET_TIMEOUT = 5.0  # seconds a client may stay silent mid-request
-READ_SECONDS = 10.0  # for the whole request (line, headers, body), however it trickles in
-MAX_WORKERS = 32  # requests handled at once; more are refused at once
+CALLBACK_PATH = "/ice"
+SHUTDOWN_POLL = 0.1  # seconds stop() may wait for the server to notice
 
 
 class PortBusy(Exception):
     """The callback port is taken."""
 
 
-class _CallbackServer(ThreadingHTTPServer):
-    """At most MAX_WORKERS requests at once: a flood of half-sent requests cannot hold an
-    unbounded number of threads."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
-        self._slots = threading.BoundedSemaphore(MAX_WORKERS)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        if not self._slots.acquire(blocking=False):
-            self.shutdown_request(request)
-            return
-
-        def work() -> None:
-            try:
-                self.finish_request(request, client_address)
-            except Exception:
-                self.handle_error(request, client_address)
-            finally:
-                self.shutdown_request(request)
-                self._slots.release()
-
-        threading.Thread(target=work, name="callback-request", daemon=True).start()
-
-
-def _callback_handler(platform: LocalPlatform) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        timeout = SOCKET_TIMEOUT
-
-        def setup(self) -> None:
-            super().setup()
-            # The socket timeout bounds each read; this bounds the whole request, so a client
-            # sending a header line every few seconds cannot hold a worker for long.
-            self._watchdog = threading.Timer(READ_SECONDS, self._cut)
-            self._watchdog.daemon = True
-            self._watchdog.start()
-
-        def _cut(self) -> None:
-            with contextlib.suppress(OSError):
-                self.connection.shutdown(socket.SHUT_RDWR)
-
-        def finish(self) -> None:
-            self._watchdog.cancel()
-            super().finish()
-
-        def do_POST(self) -> None:
-            try:
-                status, body = self._callback()
-            except Exception:  # never a traceback to a client, nor a dead endpoint
-                log.exception("callback endpoint: request failed")
-                status, body = 400, {"error": "bad request"}
-            self._answer(status, body)
-
-        def _callback(self) -> tuple[int, dict[str, Any]]:
-            parts = urlsplit(self.path)
-            query = dict(parse_qsl(parts.query))
-            length = (self.headers.get("Content-Length") or "").strip()
-            if not (length.isascii() and length.isdigit()) or len(length) > 9:
-                self.close_connection = True
-                return 411 if not length else 400, {"error": "a Content-Length is required"}
-            if int(length) > MAX_BODY_BYTES:
-                self.close_connection = True
-                return 413, {"error": f"at most {MAX_BODY_BYTES} bytes"}
-            # The body is read only for a request that proves itself: the checks need only the
-            # URL and the headers.
-            if not platform.authentic(query, self.headers.get):
-                self.close_connection = True
-                return 401, {"error": "bad or missing job token or X-ICE-SIGNATURE"}
-            body = _read_body(self, int(length))
-            if body is None:
-                self.close_connection = True
-                return 408, {"error": "the body did not arrive in time"}
-            self._watchdog.cancel()  # read in time: the answer may take ICE's window
-            event = {
-                "version": "v1",
-                "rawPath": parts.path,
-                "headers": dict(self.headers.items()),
-                "queryParameters": query,
-                "body": body.decode("utf-8", "replace"),
-                "isBase64Encoded": False,
-                "requestContext": {
-                    "http": {
-                        "method": "POST",
-                        "path": parts.path,
-                        "sourceIp": self.client_address[0],
-                    }
-                },
-            }
-            answer = handle_callback(
-                platform.system, json.dumps(event).encode(), Context("callback")
-            )
-            return int(answer.get("statusCode", 500)), json.loads(answer.get("body") or "{}")
-
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            with contextlib.suppress(OSError):
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            log.debug("callback endpoint: " + format, *args)
-
-    return Handler
-
-
-def _read_body(handler: BaseHTTPRequestHandler, length: int) -> bytes | None:
-    deadline = time.monotonic() + READ_SECONDS
-    chunks: list[bytes] = []
-    left = length
-    while left > 0:
-        if time.monotonic() > deadline:
-            return None
-        try:
-            chunk = handler.rfile.read1(min(left, 16384))
-        except OSError:  # the socket timeout
-            return None
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        left -= len(chunk)
-    return b"".join(chunks)
+def callback_route(platform: LocalPlatform, request: Request) -> Response:
+    """`POST /ice`: the callback function, as Function Compute's HTTP trigger calls it. The body
+    is read only for a request that proves itself: the checks need only the URL and headers."""
+    length = request.content_length()
+    if length is None:
+        missing = not (request.header("Content-Length") or "").strip()
+        return Response.json(
+            411 if missing else 400, {"error": "a Content-Length is required"}, close=True
+        )
+    if length > MAX_BODY_BYTES:
+        return Response.json(413, {"error": f"at most {MAX_BODY_BYTES} bytes"}, close=True)
+    if not platform.authentic(request.query, request.header):
+        return Response.json(
+            401, {"error": "bad or missing job token or X-ICE-SIGNATURE"}, close=True
+        )
+    body = request.read_body(length)
+    if body is None:
+        return Response.json(408, {"error": "the body did not arrive in time"}, close=True)
+    event = {
+        "version": "v1",
+        "rawPath": request.raw_path,
+        "headers": dict(request.headers.items()),
+        "queryParameters": request.query,
+        "body": body.decode("utf-8", "replace"),
+        "isBase64Encoded": False,
+        "requestContext": {
+            "http": {"method": "POST", "path": request.raw_path, "sourceIp": request.client}
+        },
+    }
+    try:
+        answer = handle_callback(platform.system, json.dumps(event).encode(), Context("callback"))
+        return Response.json(
+            int(answer.get("statusCode", 500)), json.loads(answer.get("body") or "{}")
+        )
+    except Exception:  # never a traceback to a client, nor a dead endpoint
+        log.exception("callback endpoint: request failed")
+        return Response.json(400, {"error": "bad request"})
 
 
 class Context:
@@ -212,8 +123,9 @@ class LocalPlatform:
         self.layout = settings.layout()
         self._port = port
         self._renderer = renderer
-        self._server: ThreadingHTTPServer | None = None
+        self._server: http.BoundedServer | None = None
         self._system: System | None = None
+        self.dashboard: Dashboard | None = None
 
     @classmethod
     def for_folder(
@@ -249,12 +161,13 @@ class LocalPlatform:
         assert isinstance(store, LocalStore)
         return store
 
-    # -- callback endpoint
+    # -- the HTTP endpoint: the callback, and the dashboard
     def start(self) -> str:
-        """Serve the callback function on 127.0.0.1 and build the system that knows its address;
-        returns the address. Raises PortBusy when the port is taken."""
+        """Serve the callback function (and the dashboard) on 127.0.0.1 and build the system that
+        knows its address; returns the callback's address. Raises PortBusy when the port is
+        taken."""
         try:
-            self._server = _CallbackServer(("127.0.0.1", self._port), _callback_handler(self))
+            server = http.BoundedServer(("127.0.0.1", self._port), self.route)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
                 raise PortBusy(
@@ -262,15 +175,40 @@ class LocalPlatform:
                     "pass --port"
                 ) from None
             raise
-        url = f"http://127.0.0.1:{self._server.server_address[1]}/ice"
-        values = self.settings.model_dump()
-        values.update(callback_url=url, callback_keys=self._local_keys())
-        self.settings = Settings.model_validate(values)
-        self._system = build(self.settings, renderer=self._renderer)
+        self._server = server
+        url = f"http://127.0.0.1:{server.port}{CALLBACK_PATH}"
+        try:
+            values = self.settings.model_dump()
+            values.update(callback_url=url, callback_keys=self._local_keys())
+            self.settings = Settings.model_validate(values)
+            self._system = build(self.settings, renderer=self._renderer)
+        except BaseException:  # a bad setting: no endpoint left behind (stop() would wait on it)
+            server.server_close()
+            self._server = None
+            raise
+        self.dashboard = Dashboard(self.system, self.store, port=server.port)
         threading.Thread(
-            target=self._server.serve_forever, name="callback-endpoint", daemon=True
+            target=server.serve_forever,
+            kwargs={"poll_interval": SHUTDOWN_POLL},
+            name="http-endpoint",
+            daemon=True,
         ).start()
         return url
+
+    @property
+    def dashboard_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("start() the platform first")
+        return f"http://127.0.0.1:{self._server.port}/"
+
+    def route(self, request: Request) -> Response:
+        if request.path == CALLBACK_PATH:
+            if request.method != "POST":
+                return Response.json(405, {"error": "POST only"}, headers={"Allow": "POST"})
+            return callback_route(self, request)
+        if self.dashboard is None:
+            return Response.json(503, {"error": "starting"})
+        return self.dashboard.route(request)
 
     def authentic(self, query: dict[str, str], header: Callable[[str], str | None]) -> bool:
         return authentic(
@@ -282,10 +220,15 @@ class LocalPlatform:
         )
 
     def stop(self) -> None:
+        """Stop serving; a render still running is interrupted (its tools killed, its work folder
+        removed) and resumes at the next start."""
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        interrupt = getattr(self._system.producer, "interrupt", None) if self._system else None
+        if callable(interrupt):
+            interrupt()
 
     # -- events
     def place(self, manifest: Path) -> str:

@@ -13,6 +13,7 @@ the code `Cancelled`; the worker goes on with the next job.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import json
@@ -24,10 +25,8 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from highlights import user_data
 from highlights.ports import (
@@ -35,10 +34,16 @@ from highlights.ports import (
     JobStatus,
     NotFound,
     PermanentError,
-    SubJob,
     SubmitRequest,
 )
+from highlights.producers.local_state import EngineJob, EngineOutput, EngineRequest, utc
+from highlights.render.contract import OutputResult, Renderer, RenderOutcome
+from highlights.render.keys import EngineKeys
+from highlights.render.tools import Tools
 from highlights.storage.local import LocalStore
+from highlights.storage.urls import folder_key_for_url
+
+__all__ = ["CANCELLED", "LocalProducer", "OutputResult", "RenderOutcome", "Renderer"]
 
 log = logging.getLogger(__name__)
 
@@ -48,62 +53,14 @@ CALLBACK_TIMEOUT = 3.0  # ICE's own limit for an answer
 COMPLETE_EVENT = "BatchProduceMediaComplete"
 
 
-@dataclass(frozen=True)
-class OutputResult:
-    index: int
-    ok: bool
-    key: str | None = None  # store key of the video
-    media_url: str | None = None  # the address OutputConfig asked for, as ICE reports it
-    duration: float | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-
-
-@dataclass
-class RenderOutcome:
-    outputs: list[OutputResult]
-    timelines: list[dict[str, Any]] = field(default_factory=list)
-    error_code: str | None = None  # the whole job failed before any output
-    error_message: str | None = None
-
-
-Progress = Callable[[float, str], None]
-
-
 CANCELLED = "Cancelled"  # the error code of a job stopped by ``LocalProducer.cancel``
 
 
-class Renderer(Protocol):
-    """Renders one job into ``work`` (an empty folder, removed afterwards).
-
-    ``cancel`` is set when the job is cancelled: the renderer should then stop promptly (the
-    engine kills its tools and raises ``RenderCancelled``); whatever it returns or raises
-    after that, the job ends Failed with the code ``Cancelled``."""
-
-    def __call__(
-        self,
-        job_id: str,
-        request: SubmitRequest,
-        store: LocalStore,
-        work: Path,
-        progress: Progress,
-        *,
-        cancel: threading.Event,
-    ) -> RenderOutcome: ...
-
-
-def _default_renderer() -> Renderer:
+def _default_renderer() -> Callable[..., RenderOutcome]:
+    """The real renderer (imported when first needed: it brings the whole engine)."""
     from highlights.render.engine import render_job
 
     return render_job
-
-
-def _utc(ts: float | None) -> str | None:
-    return (
-        None
-        if ts is None
-        else datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    )
 
 
 class LocalProducer:
@@ -114,12 +71,18 @@ class LocalProducer:
         state_prefix: str = ".highlights/",
         renderer: Renderer | None = None,
         region: str | None = None,
+        tools: Tools | None = None,
         clock: Callable[[], float] = time.time,
         post: Callable[[str, bytes, dict[str, str]], int] | None = None,
     ) -> None:
+        """``tools`` are what the renders run (the settings' ``Tools``; None: what PATH offers);
+        everything the engine keeps goes under ``state_prefix``; ``region`` is the one whose
+        OSS URLs name files of ``store``. ``renderer`` replaces the real one (tests)."""
         self.store = store
         self.region = region
-        self._prefix = f"{state_prefix}engine/"
+        self.keys = EngineKeys(state_prefix)
+        self.tools = tools or Tools.on_path()
+        self._prefix = self.keys.engine
         self._renderer = renderer
         self._clock = clock
         self._post = post or _http_post
@@ -130,6 +93,7 @@ class LocalProducer:
         self._running: set[str] = set()
         self._cancels: dict[str, tuple[threading.Event, list[str]]] = {}  # event, reason
         self._lock = threading.Lock()
+        self._stopping = False  # interrupted: jobs stay unfinished, for the next engine to resume
 
     # -- the port -----------------------------------------------------------------------------
 
@@ -137,31 +101,27 @@ class LocalProducer:
         job_id = "local-" + hashlib.sha256(client_token.encode()).hexdigest()[:24]
         fingerprint = _fingerprint(request, notify_url)
         now = self._clock()
-        state = {
-            "job_id": job_id,
-            "client_token": client_token,
-            "fingerprint": fingerprint,
-            "request": {
-                "InputConfig": request.input_config,
-                "EditingConfig": request.editing_config,
-                "OutputConfig": request.output_config,
-                "TemplateConfig": request.template_config,
-                "UserData": {
-                    **request.user_data,
-                    **({user_data.NOTIFY_ADDRESS: notify_url} if notify_url else {}),
-                },
-            },
-            "notify_url": notify_url,
-            "status": "Init",
-            "created": now,
-            "heartbeat": now,
-            "owner": self._instance,
-        }
+        state = EngineJob(
+            job_id=job_id,
+            client_token=client_token,
+            fingerprint=fingerprint,
+            request=EngineRequest(
+                input_config=request.input_config,
+                editing_config=request.editing_config,
+                output_config=request.output_config,
+                template_config=request.template_config,
+                user_data=user_data.with_notify_address(request.user_data, notify_url),
+            ),
+            notify_url=notify_url,
+            created=now,
+            heartbeat=now,
+            owner=self._instance,
+        )
         try:
-            self.store.put(self._key(job_id), _encode(state), create_only=True)
+            self.store.put(self._key(job_id), state.encode(), create_only=True)
         except AlreadyExists:
             existing = self._load(job_id)
-            if existing["fingerprint"] != fingerprint:
+            if existing.fingerprint != fingerprint:
                 raise PermanentError(
                     "the same ClientToken was used with different parameters",
                     code="IdempotentParameterMismatch",
@@ -174,7 +134,7 @@ class LocalProducer:
     def get(self, job_id: str) -> JobStatus:
         state = self._load(job_id)
         self._ensure_running(state)
-        return _status(state)
+        return state.job_status()
 
     # -- running ------------------------------------------------------------------------------
 
@@ -191,7 +151,7 @@ class LocalProducer:
                 reasons.append(reason)
                 event.set()
         log.info(
-            "local engine: cancelling job %s: %s", job_id, reason, extra={"ice_job_id": job_id}
+            "local engine: cancelling job %s: %s", job_id, reason, extra={"producer_job_id": job_id}
         )
         return True
 
@@ -201,6 +161,22 @@ class LocalProducer:
             ids = list(self._cancels)
         return [job_id for job_id in ids if self.cancel(job_id, reason)]
 
+    def interrupt(self, *, wait: float = 10.0) -> list[str]:
+        """Stop rendering without ending anything (the process is stopping: Ctrl-C, SIGTERM):
+        running tools are killed and work folders removed, and the jobs stay as they were, to be
+        resumed by the next engine on this folder. Returns the jobs interrupted."""
+        with self._lock:
+            self._stopping = True
+            held = list(self._cancels.items())
+        for _, (event, reasons) in held:
+            reasons.append("the engine is stopping")
+            event.set()
+        try:
+            self.wait(wait)
+        except TimeoutError:
+            log.warning("local engine: a render did not stop within %.0f s", wait)
+        return [job_id for job_id, _ in held]
+
     def resume(self, *, force: bool = False) -> list[str]:
         """Restart every unfinished job whose worker is gone; returns their ids. With force (the
         caller knows it is the only engine on this folder), do not wait for heartbeats to go stale.
@@ -209,9 +185,12 @@ class LocalProducer:
         resumed = []
         for obj in self.store.list(self._prefix):
             if obj.key.endswith(".json") and "/" not in obj.key[len(self._prefix) :]:
-                state = json.loads(self.store.get(obj.key))
+                try:
+                    state = EngineJob.model_validate_json(self.store.get(obj.key))
+                except ValueError:  # not a job's record: leave it
+                    continue
                 if self._ensure_running(state, force=force):
-                    resumed.append(state["job_id"])
+                    resumed.append(state.job_id)
         return resumed
 
     def wait(self, timeout: float | None = None) -> None:
@@ -225,20 +204,20 @@ class LocalProducer:
                 raise TimeoutError("the local engine is still rendering")
             time.sleep(0.05)
 
-    def _ensure_running(self, state: dict[str, Any], *, force: bool = False) -> bool:
-        if state["status"] in ("Finished", "Failed"):
+    def _ensure_running(self, state: EngineJob, *, force: bool = False) -> bool:
+        if state.ended:
             return False
         with self._lock:
-            if state["job_id"] in self._running:
+            if state.job_id in self._running:
                 return False
-        if not force and self._clock() - state["heartbeat"] < STALE_AFTER:
+        if not force and self._clock() - state.heartbeat < STALE_AFTER:
             return False  # its worker may still be alive, here or in another process
         log.info(
             "local engine: taking over job %s",
-            state["job_id"],
-            extra={"ice_job_id": state["job_id"]},
+            state.job_id,
+            extra={"producer_job_id": state.job_id},
         )
-        self._start(state["job_id"])
+        self._start(state.job_id)
         return True
 
     def _start(self, job_id: str) -> None:
@@ -275,7 +254,7 @@ class LocalProducer:
                 )
         finally:
             try:
-                if event.is_set():
+                if event.is_set() and not self._stopping:
                     self._end_cancelled(job_id, reasons[0] if reasons else "cancelled")
             except Exception:  # the worker must live on whatever the store does
                 log.exception("local engine: could not record job %s as cancelled", job_id)
@@ -294,11 +273,11 @@ class LocalProducer:
             error_code=CANCELLED,
             error_message=f"cancelled: {reason}",
         )
-        log.info("local engine: job %s cancelled", job_id, extra={"ice_job_id": job_id})
+        log.info("local engine: job %s cancelled", job_id, extra={"producer_job_id": job_id})
         self._notify(state)
 
     def _work_folder(self, job_id: str) -> Path:
-        return self.store.path_for(f"{self._prefix}work/{job_id}")
+        return self.store.path_for(self.keys.work(job_id))
 
     def _sweep_work(self) -> None:
         """Remove the work folders of jobs that ended or are unknown (not of running ones)."""
@@ -316,20 +295,14 @@ class LocalProducer:
                 state = None
             except Exception:  # an unreadable record: leave its folder for the job to clean
                 continue
-            if state is None or state["status"] in ("Finished", "Failed"):
+            if state is None or state.ended:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def _render(self, job_id: str, cancel: threading.Event) -> None:
         state = self._update(
             job_id, status="Processing", owner=self._instance, started=self._clock(), progress=0.0
         )
-        request = SubmitRequest(
-            input_config=state["request"]["InputConfig"],
-            editing_config=state["request"]["EditingConfig"],
-            output_config=state["request"]["OutputConfig"],
-            template_config=state["request"]["TemplateConfig"],
-            user_data=state["request"]["UserData"],
-        )
+        request = state.request.submit_request()
         last_beat = [self._clock()]
 
         def progress(fraction: float, message: str) -> None:
@@ -337,12 +310,19 @@ class LocalProducer:
             if now - last_beat[0] >= HEARTBEAT_SECONDS or fraction >= 1.0:
                 last_beat[0] = now
                 self._update(job_id, progress=round(fraction, 3), message=message)
-            log.info("render %3.0f%% %s", fraction * 100, message, extra={"ice_job_id": job_id})
+            log.debug(
+                "render %3.0f%% %s", fraction * 100, message, extra={"producer_job_id": job_id}
+            )
 
         work = self._work_folder(job_id)
         shutil.rmtree(work, ignore_errors=True)  # what a killed render of this job left
         work.mkdir(parents=True, exist_ok=True)
-        renderer = self._renderer or functools.partial(_default_renderer(), region=self.region)
+        renderer = self._renderer or functools.partial(
+            _default_renderer(),
+            key_for_url=folder_key_for_url(self.region),
+            tools=self.tools,
+            keys=self.keys,
+        )
         try:
             outcome = renderer(job_id, request, self.store, work, progress, cancel=cancel)
         finally:
@@ -357,38 +337,40 @@ class LocalProducer:
             status="Failed" if failed and outcome.error_code else "Finished",
             completed=self._clock(),
             progress=1.0,
-            outputs=[o.__dict__ for o in outcome.outputs],
+            outputs=[EngineOutput(**dataclasses.asdict(o)) for o in outcome.outputs],
             timelines=outcome.timelines,
             error_code=outcome.error_code,
             error_message=outcome.error_message,
         )
         self._notify(state)
 
-    def _notify(self, state: dict[str, Any]) -> None:
+    def _notify(self, state: EngineJob) -> None:
         """Call the job's NotifyAddress as ICE does, unsigned: whether ICE signs per-job callbacks
         is not documented, so the address's own token is what the callback trusts."""
-        url = state.get("notify_url")
+        url = state.notify_url
         if not url:
             return
         body = {
             "EventType": COMPLETE_EVENT,
             "UserId": 0,
-            "EventTime": _utc(self._clock()),
+            "EventTime": utc(self._clock()),
             "MessageBody": {
-                "JobId": state["job_id"],
-                "Status": state["status"],
-                "UserData": json.dumps(state["request"]["UserData"], ensure_ascii=False),
+                "JobId": state.job_id,
+                "Status": state.status,
+                "UserData": json.dumps(state.request.user_data, ensure_ascii=False),
             },
         }
         headers = {"Content-Type": "application/json"}
         try:
             status = self._post(url, json.dumps(body).encode(), headers)
             log.info(
-                "local engine: callback answered %s", status, extra={"ice_job_id": state["job_id"]}
+                "local engine: callback answered %s",
+                status,
+                extra={"producer_job_id": state.job_id},
             )
         except OSError as exc:  # the timer will find the job anyway
             log.warning(
-                "local engine: callback failed: %s", exc, extra={"ice_job_id": state["job_id"]}
+                "local engine: callback failed: %s", exc, extra={"producer_job_id": state.job_id}
             )
 
     # -- state --------------------------------------------------------------------------------
@@ -396,16 +378,18 @@ class LocalProducer:
     def _key(self, job_id: str) -> str:
         return f"{self._prefix}{job_id}.json"
 
-    def _load(self, job_id: str) -> dict[str, Any]:
+    def _load(self, job_id: str) -> EngineJob:
         try:
-            return json.loads(self.store.get(self._key(job_id)))
+            return EngineJob.model_validate_json(self.store.get(self._key(job_id)))
         except NotFound:
             raise NotFound(f"no local job {job_id}") from None
 
-    def _update(self, job_id: str, **changes: Any) -> dict[str, Any]:
+    def _update(self, job_id: str, **changes: Any) -> EngineJob:
         state = self._load(job_id)
-        state.update(changes, heartbeat=self._clock())
-        self.store.put(self._key(job_id), _encode(state))
+        state = EngineJob.model_validate(
+            {**state.model_dump(), **changes, "heartbeat": self._clock()}
+        )
+        self.store.put(self._key(job_id), state.encode())
         return state
 
 
@@ -418,37 +402,6 @@ def _fingerprint(request: SubmitRequest, notify_url: str | None) -> str:
     ]
     text = json.dumps([parts, request.user_data, notify_url], sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _encode(state: dict[str, Any]) -> bytes:
-    return json.dumps(state, ensure_ascii=False, indent=1).encode()
-
-
-def _status(state: dict[str, Any]) -> JobStatus:
-    subs = tuple(
-        SubJob(
-            index=o["index"],
-            status="Success" if o["ok"] else "Failed",
-            job_id=f"{state['job_id']}-{o['index']}",
-            media_url=o.get("media_url") or o.get("key"),
-            duration=o.get("duration"),
-            error_code=o.get("error_code"),
-            error_message=o.get("error_message"),
-        )
-        for o in state.get("outputs") or []
-    )
-    return JobStatus(
-        job_id=state["job_id"],
-        status=state["status"],
-        sub_jobs=subs,
-        error_code=state.get("error_code"),
-        error_message=state.get("error_message"),
-        create_time=_utc(state.get("created")),
-        complete_time=_utc(state.get("completed")),
-        timelines=tuple(state.get("timelines") or ()),
-        progress=state.get("progress", 0.0),
-        message=state.get("message"),
-    )
 
 
 def _http_post(url: str, body: bytes, headers: dict[str, str]) -> int:

@@ -14,7 +14,8 @@ stacks the bands; a timeline of more than ``MAX_CELLS`` segments shows ``MAX_CEL
 evenly spread (each header names its segment).
 
 The sheet is written into the store next to the video (``<dir>/<video stem>.contact.png``), or
-in preview-only mode under ``.highlights/previews/<job>/`` (``preview_<index>.contact.png``).
+in preview-only mode in the job's previews folder, under the engine's state prefix
+(``<state prefix>previews/<job>/preview_<index>.contact.png``).
 """
 
 from __future__ import annotations
@@ -25,19 +26,19 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from highlights.ports import MediaFolder
 from highlights.render.cores import ToolPool, usable_cores
 from highlights.render.ffmpeg import (
     escape_filter_value,
     filter_script_option,
     input_args,
     run_ffmpeg,
-    scratch_folder,
 )
 from highlights.render.fonts import font_file
 from highlights.render.probe import MediaInfo, probe
+from highlights.render.process import scratch_folder
 from highlights.render.sentences import is_cjk
 from highlights.render.timeline import Segment, Timeline
-from highlights.storage.local import LocalStore
 
 CELL_WIDTH = 240
 CELL_HEIGHT = 135
@@ -50,20 +51,8 @@ TEXT_LINES = 3
 LINE_SPACING = 4
 BACKGROUND = "0x101010"
 BAND = "0x1c1c1c"
-PREVIEW_PREFIX = ".highlights/previews/"
 MAX_CELLS = 120
 BATCH_ROWS = 3  # rows per ffmpeg: COLUMNS x BATCH_ROWS inputs at most
-
-
-def sheet_size(segments: int) -> tuple[int, int]:
-    """Pixel size of the sheet for that many segments."""
-    columns = max(1, min(COLUMNS, segments))
-    rows = max(1, math.ceil(segments / columns))
-    cell_h = CELL_HEIGHT + BAND_HEIGHT
-    return (
-        columns * CELL_WIDTH + (columns + 1) * PADDING,
-        rows * cell_h + (rows + 1) * PADDING,
-    )
 
 
 def sheet_key(output_key: str | None, index: int, folder: str) -> str:
@@ -222,11 +211,11 @@ def _stack(bands: Sequence[Path], out: Path) -> None:
 
 def render_contact_sheet(
     timeline: Timeline,
-    store: LocalStore,
+    folder: MediaFolder,
     out_png: Path,
     media: Mapping[str, MediaInfo] | None = None,
 ) -> Path:
-    """Draw the sheet for ``timeline`` (sources read through ``store``) into ``out_png``.
+    """Draw the sheet for ``timeline`` (sources read through ``folder``) into ``out_png``.
     ``media`` holds what ``probe`` found for the source keys (probed here when missing)."""
     if not timeline.segments:
         raise ValueError("a timeline without segments has nothing to show")
@@ -235,7 +224,7 @@ def render_contact_sheet(
     known = dict(media or {})
     cells = []
     for seg in segments:
-        path = store.path_for(seg.source)
+        path = folder.path_for(seg.source)
         if seg.source not in known:
             known[seg.source] = probe(path)
         cells.append((seg, path, known[seg.source]))
@@ -259,13 +248,13 @@ def render_contact_sheet(
 
 def make_contact_sheet(
     timeline: Timeline,
-    store: LocalStore,
+    folder: MediaFolder,
     work_dir: Path,
     key: str,
     media: Mapping[str, MediaInfo] | None = None,
 ) -> str:
-    """Render the sheet and put it into the store at ``key``; returns the key."""
+    """Render the sheet and put it into the folder at ``key``; returns the key."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    png = render_contact_sheet(timeline, store, work_dir / f"contact-{timeline.index}.png", media)
-    store.put(key, png.read_bytes(), content_type="image/png")
+    png = render_contact_sheet(timeline, folder, work_dir / f"contact-{timeline.index}.png", media)
+    folder.put(key, png.read_bytes(), content_type="image/png")
     return key

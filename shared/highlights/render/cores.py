@@ -3,7 +3,7 @@ quota (cgroup v2 ``cpu.max`` or v1 ``cfs_quota_us``). ``os.cpu_count()`` alone c
 host's cores: a container limited to 2 CPUs on a 64-core host would start 64 renders.
 
 ``ToolPool`` is the thread pool tools run from: a bounded number of threads that carry the
-caller's ``ffmpeg.tool_scope`` (its cancellation and scratch folder) into every task.
+caller's ``process.tool_scope`` (its cancellation, scratch folder and tools) into every task.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 Planning failures (a source that cannot be read, nothing to match) fail the whole job with an
 ICE-style code; a composition failure fails that output only, like a failed ICE sub-job.
 
-Every tool of the job runs in a ``tool_scope``: ``cancel`` (set by ``LocalProducer.cancel``)
-kills them and ``RenderCancelled`` ends the job; temp folders go into the job's work folder.
-What the outcome reports (errors, timelines) names store keys, never host paths (``hostpaths``).
+Every tool of the job runs in a ``process.tool_scope``: the settings' ``Tools``; ``cancel``
+(set by ``LocalProducer.cancel``) kills them and ``RenderCancelled`` ends the job; temp folders
+go into the job's work folder. Everything the engine keeps in the bucket is under the state
+prefix (``keys.EngineKeys``). What the outcome reports (errors, timelines) names store keys,
+never host paths (``hostpaths``).
 """
 
 from __future__ import annotations
@@ -18,18 +20,19 @@ import threading
 from pathlib import Path
 
 from highlights.manifest.models import Manifest
-from highlights.ports import HighlightsError, PermanentError, SubmitRequest
-from highlights.producers.local import OutputResult, Progress, RenderOutcome
+from highlights.ports import HighlightsError, MediaFolder, PermanentError, SubmitRequest
 from highlights.render.compose import compose
-from highlights.render.ffmpeg import RenderCancelled, RenderError, tool_scope
+from highlights.render.contract import OutputResult, RenderOutcome
+from highlights.render.errors import RenderCancelled, RenderError, ToolError
 from highlights.render.hostpaths import scrub, scrub_timeline
-from highlights.render.planner import plan
-from highlights.storage.local import LocalStore
-from highlights.storage.urls import folder_key_for_url
+from highlights.render.keys import EngineKeys
+from highlights.render.media import KeyForUrl
+from highlights.render.planning import plan_timelines
+from highlights.render.process import tool_scope
+from highlights.render.progress import JOB_COMPOSING, JOB_PLANNING, Progress, within
+from highlights.render.tools import Tools
 
 log = logging.getLogger(__name__)
-
-PLANNING_SHARE = 0.35  # of the progress bar: analysis, speech and matching before the renders
 
 
 def manifest_of(request: SubmitRequest) -> Manifest:
@@ -50,26 +53,34 @@ def _remove_leftovers(destination: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def job_seed(job_id: str) -> int:
-    """Every output's choices derive from this, so a job renders the same way again."""
+def seed_of_job(job_id: str) -> int:
+    """The job seed of a job the engine renders: every output's choices derive from it, so a
+    job renders the same way again."""
     return int.from_bytes(hashlib.sha256(job_id.encode()).digest()[:4], "big")
 
 
 def render_job(
     job_id: str,
     request: SubmitRequest,
-    store: LocalStore,
+    folder: MediaFolder,
     work: Path,
     progress: Progress,
     *,
-    region: str | None = None,
+    key_for_url: KeyForUrl,
+    tools: Tools | None = None,
+    keys: EngineKeys | None = None,
     cancel: threading.Event | None = None,
 ) -> RenderOutcome:
-    """Plan and compose every output of ``request`` (the ``Renderer`` of ``LocalProducer``).
-    Raises ``RenderCancelled`` once ``cancel`` is set (its tools are killed first)."""
-    with tool_scope(cancel=cancel, scratch=work / "tmp"):
-        outcome = _render(job_id, request, store, work, progress, region=region)
-    root = store.root
+    """Plan and compose every output of ``request`` (the ``Renderer`` of ``LocalProducer``,
+    which passes ``key_for_url``, ``tools`` and ``keys``). References map to keys of ``folder``
+    through ``key_for_url``; ``tools`` run the job (default ``Tools.on_path()``); the cache and
+    previews go under ``keys`` (default: the ``.highlights/`` state prefix). Raises
+    ``RenderCancelled`` once ``cancel`` is set (its tools are killed first)."""
+    with tool_scope(cancel=cancel, scratch=work / "tmp", tools=tools or Tools.on_path()):
+        outcome = _render(
+            job_id, request, folder, work, progress, key_for_url, keys or EngineKeys()
+        )
+    root = folder.root
     return RenderOutcome(
         outputs=[
             dataclasses.replace(o, error_message=scrub(o.error_message, root))
@@ -86,55 +97,53 @@ def render_job(
 def _render(
     job_id: str,
     request: SubmitRequest,
-    store: LocalStore,
+    folder: MediaFolder,
     work: Path,
     progress: Progress,
-    *,
-    region: str | None,
+    key_for_url: KeyForUrl,
+    keys: EngineKeys,
 ) -> RenderOutcome:
     manifest = manifest_of(request)
     output = manifest.output_config
-    key_for_url = folder_key_for_url(region)
+    previews = keys.previews(job_id)
     try:
-        timelines = plan(
+        timelines = plan_timelines(
             manifest,
-            store,
+            folder,
             work,
             key_for_url=key_for_url,
-            region=region,
-            seed=job_seed(job_id),
-            progress=lambda f, m: progress(f * PLANNING_SHARE, m),
-            cache_dir=store.path_for(".highlights/cache"),
-            preview_prefix=f".highlights/previews/{job_id}/",
+            seed=seed_of_job(job_id),
+            progress=within(progress, JOB_PLANNING),
+            cache_dir=folder.path_for(keys.cache),
+            preview_prefix=previews,
         )
     except RenderCancelled:
         raise
-    except (PermanentError, RenderError) as exc:
+    except (PermanentError, ToolError, RenderError) as exc:
         code = getattr(exc, "code", None) or "PlanningFailed"
-        log.warning("planning failed: %s", exc, extra={"ice_job_id": job_id})
+        log.warning("planning failed: %s", exc, extra={"producer_job_id": job_id})
         return RenderOutcome(outputs=[], error_code=code, error_message=str(exc))
 
     results: list[OutputResult] = []
-    share = (1 - PLANNING_SHARE) / max(len(timelines), 1)
     for n, timeline in enumerate(timelines):
-        base = PLANNING_SHARE + n * share
-        key = timeline.output or f".highlights/previews/{job_id}/preview_{timeline.index}.mp4"
-        _remove_leftovers(store.path_for(key))
+        share = JOB_COMPOSING.part(n, len(timelines))
+        key = timeline.output or f"{previews}preview_{timeline.index}.mp4"
+        _remove_leftovers(folder.path_for(key))
         try:
             done = compose(
                 timeline,
-                store,
-                store.path_for(key),
+                folder,
+                folder.path_for(key),
                 preview=output.generate_preview_only,
-                progress=lambda f, m, base=base, i=timeline.index: progress(
-                    base + f * share, f"output {i}: {m}"
-                ),
+                progress=within(progress, share, f"output {timeline.index}: "),
                 work_dir=work,
             )
         except RenderCancelled:
             raise
-        except (RenderError, HighlightsError) as exc:
-            log.warning("output %d failed: %s", timeline.index, exc, extra={"ice_job_id": job_id})
+        except HighlightsError as exc:  # a tool's failure, or the render's
+            log.warning(
+                "output %d failed: %s", timeline.index, exc, extra={"producer_job_id": job_id}
+            )
             code = getattr(exc, "code", None) or "RenderFailed"
             results.append(
                 OutputResult(timeline.index, False, error_code=code, error_message=str(exc)[:500])

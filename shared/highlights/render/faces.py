@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from highlights.render import cache
-from highlights.render.ffmpeg import check_cancelled, input_args, run_ffmpeg, scratch_folder
+from highlights.render.ffmpeg import input_args, run_ffmpeg
 from highlights.render.probe import MediaInfo, probe
+from highlights.render.process import check_cancelled, scratch_folder
 
 FACES_VERSION = 1
 CASCADE = "haarcascade_frontalface_default.xml"

@@ -1,14 +1,6 @@
 """Matching: which source range covers each segment of one output video. Pure: no I/O.
 
-Candidates
-    Every kept shot of every source (in MediaArray order) is trimmed by ``edge`` seconds at both
-    ends, so a range never shows a frame of the neighbouring shot even when a detected cut is a
-    frame or two off, and then tiled: a shot at least twice ``window`` long (the planner passes
-    the longest segment) is cut into equal, non-overlapping windows of at least ``window``
-    seconds, a shorter one stays whole. Windows never overlap, so "no source time used twice"
-    is "no candidate used twice". A still image is one candidate that fits any length. Each
-    candidate carries the subtitle cues it overlaps, its face count (when faces were counted)
-    and its position: where its middle falls in the footage, 0 to 1.
+Candidates: ``candidates.build_candidates`` (windows of the sources' shots).
 
 Scores (one per segment and candidate; higher is better)
     - subtitle match: the similarity (``subtitles.similarity``: n-gram cosine, Chinese and
@@ -29,7 +21,7 @@ Solvers
       in source order) maximising the total score subject to strictly increasing candidate
       indices (non-decreasing with AllowDuplicateMatch): an alignment, O(N x M), not greedy;
     - subtitle match alone: the assignment problem (each segment a different candidate,
-      maximum total score) solved exactly by the Hungarian method; with AllowDuplicateMatch each
+      maximum total score) solved exactly by the Hungarian method (``assignment``); with AllowDuplicateMatch each
       segment simply takes its best candidate;
     - neither: segment by segment, a seeded random pick among unused candidates that fit
       (among those with faces first, for shots that name characters); when none fits, the
@@ -47,7 +39,6 @@ Ranges
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 from collections import Counter
@@ -55,61 +46,30 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from highlights.render.assignment import MatchError, align, assign
+from highlights.render.candidates import EDGE, EPS, Candidate, Footage, build_candidates
 from highlights.render.subtitles import Cue, features
+
+__all__ = [
+    "EDGE",
+    "Candidate",
+    "Footage",
+    "MatchError",
+    "MatchOptions",
+    "MatchResult",
+    "Need",
+    "Pick",
+    "align",
+    "assign",
+    "build_candidates",
+    "match",
+]
 
 MatchKind = Literal["order", "subtitle", "temporal", "random"]
 
-EDGE = 0.12  # seconds trimmed off both ends of a shot: three frames at 25 fps
-MIN_CANDIDATE = 0.4  # shorter leftovers of shots are not offered at all
-STILL_WEIGHT = 3.0  # seconds a still counts for when placing candidates on the 0-1 axis
 SUBTITLE_MIN = 0.1  # a pick whose best similarity is below this was not chosen by its text
 POSITION_WEIGHT_ALONE = 1.0
 POSITION_WEIGHT_WITH_SUBTITLES = 0.2
-CUE_OVERLAP = 0.3  # seconds a cue must share with a window to belong to it (or half the cue)
-_EPS = 1e-6
-
-
-class MatchError(ValueError):
-    """Nothing to match against (no candidates)."""
-
-
-@dataclass(frozen=True)
-class Footage:
-    """One source as matching sees it: its kept shots, dialogue and face samples."""
-
-    key: str
-    duration: float | None  # None for a still image
-    shots: tuple[tuple[float, float], ...] = ()
-    cues: tuple[Cue, ...] = ()
-    faces: tuple[tuple[float, int], ...] | None = None  # (time, faces seen); None: not counted
-
-    @property
-    def still(self) -> bool:
-        return self.duration is None
-
-
-@dataclass(frozen=True)
-class Candidate:
-    source: str
-    start: float
-    end: float
-    order: int  # index in source order (MediaArray order, then time)
-    shot: int  # the shot it was cut from, numbered across all sources
-    position: float  # where its middle falls in the footage, 0..1
-    cues: tuple[Cue, ...] = ()
-    faces: int | None = None  # most faces seen in one sampled frame; None: not counted
-    still: bool = False
-
-    @property
-    def length(self) -> float:
-        return self.end - self.start
-
-    @property
-    def dialogue(self) -> str:
-        return " ".join(c.text.replace("\n", " ") for c in self.cues)
-
-    def fits(self, duration: float) -> bool:
-        return self.still or self.length >= duration - _EPS
 
 
 @dataclass(frozen=True)
@@ -149,76 +109,6 @@ class Pick:
 class MatchResult:
     picks: list[Pick]
     warnings: list[str] = field(default_factory=list)
-
-
-# -- candidates -------------------------------------------------------------------------------------
-
-
-def _tiles(start: float, end: float, window: float) -> list[tuple[float, float]]:
-    length = end - start
-    count = max(1, math.floor(length / window)) if window > 0 else 1
-    if count == 1 or length < 2 * window:
-        return [(start, end)]
-    step = length / count
-    edges = [start + k * step for k in range(count)] + [end]
-    return list(itertools.pairwise(edges))
-
-
-def _cues_in(cues: Sequence[Cue], start: float, end: float) -> tuple[Cue, ...]:
-    kept = []
-    for cue in cues:
-        shared = min(cue.end, end) - max(cue.start, start)
-        if shared > 0 and shared >= min(CUE_OVERLAP, 0.5 * (cue.end - cue.start)):
-            kept.append(cue)
-    return tuple(kept)
-
-
-def _faces_in(samples: Sequence[tuple[float, int]] | None, start: float, end: float) -> int | None:
-    if samples is None:
-        return None
-    return max((n for t, n in samples if start <= t <= end), default=0)
-
-
-def build_candidates(
-    footage: Sequence[Footage], window: float, *, edge: float = EDGE
-) -> list[Candidate]:
-    """Candidate windows of every source's shots, in source order (see the module docstring)."""
-    pieces: list[tuple[Footage, int, float, float]] = []
-    shot_number = 0
-    for source in footage:
-        if source.still:
-            pieces.append((source, shot_number, 0.0, 0.0))
-            shot_number += 1
-            continue
-        limit = source.duration or 0.0
-        for start, end in source.shots:
-            start, end = max(0.0, start), min(limit, end)
-            trim = min(edge, 0.05 * (end - start))
-            start, end = start + trim, end - trim
-            if end - start >= MIN_CANDIDATE:
-                for a, b in _tiles(start, end, window):
-                    pieces.append((source, shot_number, a, b))
-            shot_number += 1
-    weights = [STILL_WEIGHT if src.still else b - a for src, _, a, b in pieces]
-    total = sum(weights) or 1.0
-    candidates: list[Candidate] = []
-    before = 0.0
-    for order, ((source, shot, a, b), weight) in enumerate(zip(pieces, weights, strict=True)):
-        candidates.append(
-            Candidate(
-                source=source.key,
-                start=a,
-                end=b,
-                order=order,
-                shot=shot,
-                position=(before + weight / 2) / total,
-                cues=() if source.still else _cues_in(source.cues, a, b),
-                faces=_faces_in(source.faces, a, b) if not source.still else None,
-                still=source.still,
-            )
-        )
-        before += weight
-    return candidates
 
 
 # -- scores -----------------------------------------------------------------------------------------
@@ -301,111 +191,6 @@ def _score(
 # -- solvers ----------------------------------------------------------------------------------------
 
 
-def align(scores: Sequence[Sequence[float]], *, strict: bool = True) -> list[int]:
-    """The monotonic alignment of rows (segments) to columns (candidates in source order) with
-    the highest total score: ``j_0 < j_1 < ...`` (``<=`` unless ``strict``). Dynamic programming:
-    ``best[i][j] = s[i][j] + max(best[i-1][k] for k < j)``, with running prefix maxima."""
-    n = len(scores)
-    if n == 0:
-        return []
-    m = len(scores[0])
-    if m == 0 or (strict and m < n):
-        raise MatchError(f"cannot align {n} segments to {m} candidates")
-    neg = -math.inf
-    back: list[list[int]] = []  # back[i][j]: the column of row i-1 that row i at j extends
-    prev = list(scores[0])
-    for i in range(1, n):
-        # prefix[j] = (max of prev[0..j], its argmax)
-        prefix_val, prefix_arg = [neg] * m, [-1] * m
-        run_val, run_arg = neg, -1
-        for j in range(m):
-            if prev[j] > run_val:
-                run_val, run_arg = prev[j], j
-            prefix_val[j], prefix_arg[j] = run_val, run_arg
-        row, cur, links = scores[i], [neg] * m, [-1] * m
-        for j in range(m):
-            k = j - 1 if strict else j
-            if k < 0 or prefix_val[k] == neg:
-                continue
-            cur[j] = row[j] + prefix_val[k]
-            links[j] = prefix_arg[k]
-        back.append(links)
-        prev = cur
-    j = max(range(m), key=lambda c: (prev[c], -c))
-    if prev[j] == neg:
-        raise MatchError(f"cannot align {n} segments to {m} candidates")
-    path = [j]
-    for links in reversed(back):
-        j = links[j]
-        path.append(j)
-    return path[::-1]
-
-
-def assign(scores: Sequence[Sequence[float]]) -> list[int]:
-    """Each row a different column, maximum total score (rows <= columns): the Hungarian method.
-
-    Written out (about 40 lines) instead of taking scipy's ``linear_sum_assignment``: SciPy
-    would be the engine's largest dependency for this one call. Only the union of each row's
-    best ``n`` columns is searched: an optimal assignment never needs a column outside its row's
-    top ``n``, because at most ``n - 1`` of those are taken by the other rows.
-    """
-    n = len(scores)
-    if n == 0:
-        return []
-    m = len(scores[0])
-    if m < n:
-        raise MatchError(f"cannot assign {n} segments to {m} candidates without reuse")
-    keep: set[int] = set()
-    for row in scores:
-        keep.update(sorted(range(m), key=lambda c: (-row[c], c))[:n])
-    columns = sorted(keep)
-    top = max(scores[i][c] for i in range(n) for c in columns)
-    cost = [[top - scores[i][c] for c in columns] for i in range(n)]
-    chosen = _hungarian(cost)
-    return [columns[c] for c in chosen]
-
-
-def _hungarian(cost: list[list[float]]) -> list[int]:
-    """Minimum-cost assignment of n rows to m >= n columns (potentials, O(n^2 m))."""
-    n, m = len(cost), len(cost[0])
-    inf = math.inf
-    u, v = [0.0] * (n + 1), [0.0] * (m + 1)
-    owner, way = [0] * (m + 1), [0] * (m + 1)  # owner[j]: row holding column j (1-based)
-    for i in range(1, n + 1):
-        owner[0], j0 = i, 0
-        minv, used = [inf] * (m + 1), [False] * (m + 1)
-        while True:
-            used[j0] = True
-            i0, delta, j1 = owner[j0], inf, 0
-            row = cost[i0 - 1]
-            for j in range(1, m + 1):
-                if used[j]:
-                    continue
-                reduced = row[j - 1] - u[i0] - v[j]
-                if reduced < minv[j]:
-                    minv[j], way[j] = reduced, j0
-                if minv[j] < delta:
-                    delta, j1 = minv[j], j
-            for j in range(m + 1):
-                if used[j]:
-                    u[owner[j]] += delta
-                    v[j] -= delta
-                else:
-                    minv[j] -= delta
-            j0 = j1
-            if owner[j0] == 0:
-                break
-        while j0:
-            j1 = way[j0]
-            owner[j0] = owner[j1]
-            j0 = j1
-    result = [-1] * n
-    for j in range(1, m + 1):
-        if owner[j]:
-            result[owner[j] - 1] = j - 1
-    return result
-
-
 def _best(row: Sequence[float]) -> int:
     return max(range(len(row)), key=lambda c: (row[c], -c))
 
@@ -426,7 +211,7 @@ def _random_picks(
             j = rng.choice(pool)
         else:
             longest = max(candidates[j].length for j in free)
-            j = rng.choice([j for j in free if candidates[j].length >= longest - _EPS])
+            j = rng.choice([j for j in free if candidates[j].length >= longest - EPS])
         chosen.append(j)
         used.add(j)
     return chosen
@@ -440,7 +225,7 @@ def _place(need: Need, cand: Candidate, cue: Cue | None) -> tuple[float, float, 
     d = need.duration
     if cand.still:
         return 0.0, round(d, 3), 0.0
-    if cand.length < d - _EPS:
+    if cand.length < d - EPS:
         return cand.start, cand.end, d - cand.length
     if cue is not None:
         centre = (max(cue.start, cand.start) + min(cue.end, cand.end)) / 2

@@ -5,7 +5,7 @@ bucket), ``oss://<bucket>/<key>``, a plain relative key, or a 32-hex media ID, w
 file directly under ``media/`` whose name starts with the ID (``media/<id>.mp4``). Images are
 ordinary media here: the planner shows them as stills.
 
-Every path goes through ``LocalStore.path_for``, which refuses keys that would leave the store's
+Every path goes through the folder's ``path_for`` (``ports.MediaFolder``), which refuses keys that would leave the store's
 root (``..``, absolute keys, symlinks pointing out), so a manifest cannot make the engine read
 anything outside the folder. That holds for the files found beside a film too (``sidecar_key``:
 its subtitles). What is inside a file is vetted when it is probed (``probe.MediaRefused``: a
@@ -19,12 +19,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 from highlights.manifest.references import MEDIA_ID, placeholder_in
-from highlights.ports import PermanentError, UnsafeKey
+from highlights.ports import MediaFolder, PermanentError, UnsafeKey
 from highlights.render.probe import REFUSED
-from highlights.storage.local import LocalStore
-from highlights.storage.urls import MEDIA_LIBRARY, media_id_key
 
-KeyForUrl = Callable[[str], str | None]
+KeyForUrl = Callable[[str], str | None]  # a reference (an OSS URL ...) to a key; None: elsewhere
+
+MEDIA_LIBRARY = "media/"  # where the files that media IDs name are
 
 NOT_FOUND = "InvalidMedia.NotFound"
 OUTSIDE_BUCKET = "InvalidMedia.OutsideBucket"
@@ -47,7 +47,7 @@ class MediaError(PermanentError):
         self.reference = reference
 
 
-def resolve_key(reference: str, store: LocalStore, key_for_url: KeyForUrl) -> str:
+def resolve_key(reference: str, folder: MediaFolder, key_for_url: KeyForUrl) -> str:
     """The store key of an existing file that ``reference`` names, or ``MediaError``."""
     reference = reference.strip()
     placeholder = placeholder_in(reference)
@@ -58,7 +58,7 @@ def resolve_key(reference: str, store: LocalStore, key_for_url: KeyForUrl) -> st
             reference=reference,
         )
     if MEDIA_ID.match(reference):
-        return _media_id(reference, store)
+        return _media_id(reference, folder)
     key = key_for_url(reference)
     if key is None:
         raise MediaError(
@@ -67,33 +67,26 @@ def resolve_key(reference: str, store: LocalStore, key_for_url: KeyForUrl) -> st
             "oss://<bucket>/<key>, a relative key or a media ID is needed",
             reference=reference,
         )
-    path = _path(store, key, reference)
+    path = _path(folder, key, reference)
     if not path.is_file():
         raise MediaError(NOT_FOUND, f"{reference!r}: no file at {key!r}", reference=reference)
     return key
 
 
-def resolve(reference: str, store: LocalStore, key_for_url: KeyForUrl) -> Path:
-    """The file (inside the store's root) that ``reference`` names, or ``MediaError``."""
-    key = resolve_key(reference, store, key_for_url)
-    return _path(store, key, reference)
-
-
-def _path(store: LocalStore, key: str, reference: str) -> Path:
+def _path(folder: MediaFolder, key: str, reference: str) -> Path:
     try:
-        return store.path_for(key)
+        return folder.path_for(key)
     except UnsafeKey as exc:
         raise MediaError(
             OUTSIDE_BUCKET, f"{reference!r} leads outside the store ({exc})", reference=reference
         ) from None
 
 
-def _media_id(media_id: str, store: LocalStore) -> str:
-    prefix = media_id_key(media_id)
-    assert prefix is not None  # MEDIA_ID matched
+def _media_id(media_id: str, folder: MediaFolder) -> str:
+    """The one file directly under ``MEDIA_LIBRARY`` whose name starts with the ID."""
     found = [
         o.key
-        for o in store.list(prefix)
+        for o in folder.list(f"{MEDIA_LIBRARY}{media_id}")
         # Directly under media/, and not a sidecar or note that shares the ID.
         if "/" not in o.key[len(MEDIA_LIBRARY) :]
         and not o.key.lower().endswith(_COMPANION_SUFFIXES)
@@ -112,17 +105,17 @@ def _media_id(media_id: str, store: LocalStore) -> str:
             reference=media_id,
         )
     key = found[0]
-    _path(store, key, media_id)  # a symlink in media/ must not lead out either
+    _path(folder, key, media_id)  # a symlink in media/ must not lead out either
     return key
 
 
-def sidecar_key(key: str, store: LocalStore) -> str | None:
+def sidecar_key(key: str, folder: MediaFolder) -> str | None:
     """The subtitle file beside the film at ``key``: ``<stem>.srt`` (or .ass/.ssa/.vtt), else
     the first ``<stem>.<lang>.srt`` and the like; None without one. Like media it must stay in
     the store (a symlink leading out is ``OUTSIDE_BUCKET``) and be a plain file of a sane size
     (``UNSUPPORTED`` above ``MAX_SIDECAR_BYTES``)."""
-    folder, _, name = key.rpartition("/")
-    directory = store.path_for(folder) if folder else store.root
+    parent, _, name = key.rpartition("/")
+    directory = folder.path_for(parent) if parent else folder.root
     stem = name.rsplit(".", 1)[0].lower()
     try:
         names = sorted(entry.name for entry in os.scandir(directory))
@@ -135,8 +128,8 @@ def sidecar_key(key: str, store: LocalStore) -> str | None:
         if n.lower().startswith(stem + ".") and n.lower().endswith(SIDECAR_SUFFIXES)
     ]
     for found in dict.fromkeys(exact + tagged):
-        sidecar = f"{folder}/{found}" if folder else found
-        path = _path(store, sidecar, sidecar)
+        sidecar = f"{parent}/{found}" if parent else found
+        path = _path(folder, sidecar, sidecar)
         if not path.is_file():
             continue
         size = path.stat().st_size

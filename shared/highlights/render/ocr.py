@@ -40,20 +40,15 @@ from pathlib import Path
 
 from highlights.render import cache
 from highlights.render.cores import ToolPool, usable_cores
-from highlights.render.ffmpeg import (
-    RenderError,
-    find_tool,
-    input_args,
-    run_ffmpeg,
-    run_tool,
-    scratch_folder,
-)
+from highlights.render.errors import RenderError, ToolError
+from highlights.render.ffmpeg import input_args, run_ffmpeg
 from highlights.render.probe import MediaInfo
+from highlights.render.process import current_tools, run_tool, scratch_folder
 from highlights.render.sentences import is_cjk
 from highlights.render.subtitles import Cue, similarity
+from highlights.render.tools import executable
 
 OCR_VERSION = 1
-ENV_VAR = "HIGHLIGHTS_TESSERACT"
 LANGUAGES = ("eng", "chi_sim")
 RETRY_LANGUAGES = ("chi_sim",)
 TILE = 12  # sampled bands per tesseract call
@@ -72,14 +67,15 @@ WORKERS = min(4, usable_cores())
 
 
 def tesseract_path() -> str:
-    return find_tool("tesseract", ENV_VAR)
+    """The scope's tesseract; ``ToolError`` when it is not installed."""
+    return executable(current_tools().tesseract, "tesseract")
 
 
 @functools.lru_cache(maxsize=8)
 def _languages(executable: str) -> frozenset[str]:
     try:
         done = run_tool([executable, "--list-langs"], what="tesseract --list-langs", timeout=30)
-    except RenderError:
+    except ToolError:
         return frozenset()
     # tesseract 4 prints the list on stderr, 5 on stdout; the first line is a heading.
     words = (done.stdout + "\n" + done.stderr).split()
@@ -87,10 +83,10 @@ def _languages(executable: str) -> frozenset[str]:
 
 
 def ocr_available() -> bool:
-    """tesseract is installed (or ``$HIGHLIGHTS_TESSERACT`` set) with English and Chinese data."""
+    """The scope's tesseract is installed, with English and Chinese data."""
     try:
         executable = tesseract_path()
-    except RenderError:
+    except ToolError:
         return False
     return set(LANGUAGES) <= _languages(executable)
 

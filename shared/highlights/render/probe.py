@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from highlights.render.ffmpeg import RenderError, input_args, refused_demuxer, run_ffprobe
+from highlights.render.errors import RenderError, ToolError
+from highlights.render.ffmpeg import input_args, refused_demuxer, run_ffprobe
 
 MediaKind = Literal["video", "image", "audio"]
 
@@ -189,7 +190,8 @@ def media_info_from_ffprobe(path: str | os.PathLike[str], data: dict[str, Any]) 
 
 def probe(path: str | os.PathLike[str], *, timeout: float = 60.0) -> MediaInfo:
     """Describe the media file at ``path``; ``MediaRefused`` if it is not plain media (see the
-    module docstring), ``RenderError`` if ffprobe cannot read it."""
+    module docstring), ``ToolError`` if ffprobe cannot read it, ``RenderError`` if it holds
+    neither a picture nor sound."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no such media file: {path.name}")
@@ -208,7 +210,7 @@ def _ffprobe(path: Path, format_name: str, timeout: float) -> dict[str, Any]:
         done = run_ffprobe(
             [*base, *input_args(path, format_name)], what=f"probe {path.name}", timeout=timeout
         )
-    except RenderError as exc:
+    except ToolError as exc:
         refused = refused_demuxer(exc.stderr_tail)
         if refused is not None:
             raise MediaRefused(path.name, refused) from None
@@ -216,5 +218,5 @@ def _ffprobe(path: Path, format_name: str, timeout: float) -> dict[str, Any]:
     try:
         data = json.loads(done.stdout or "{}")
     except json.JSONDecodeError as exc:
-        raise RenderError(f"probe {path.name}: ffprobe printed invalid JSON") from exc
+        raise ToolError(f"probe {path.name}: ffprobe printed invalid JSON") from exc
     return data if isinstance(data, dict) else {}

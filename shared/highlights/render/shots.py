@@ -32,7 +32,8 @@ from pathlib import Path
 
 from highlights.render import cache
 from highlights.render.cores import ToolPool, usable_cores
-from highlights.render.ffmpeg import RenderError, input_args, run_ffmpeg
+from highlights.render.errors import RenderError
+from highlights.render.ffmpeg import input_args, run_ffmpeg
 from highlights.render.probe import MediaInfo, probe
 from highlights.render.shot_rules import (
     Interval,

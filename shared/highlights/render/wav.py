@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from highlights.render.ffmpeg import input_args, run_ffmpeg, scratch_folder
+from highlights.render.ffmpeg import input_args, run_ffmpeg
+from highlights.render.process import scratch_folder
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from highlights.manifest.references import MEDIA_ID, parse_oss_url
-
-MEDIA_LIBRARY = "media/"
+from highlights.manifest.references import parse_oss_url
 
 
 def folder_key_for_url(region: str | None) -> Callable[[str], str | None]:
@@ -25,8 +23,3 @@ def folder_key_for_url(region: str | None) -> Callable[[str], str | None]:
         return reference
 
     return key_for
-
-
-def media_id_key(media_id: str) -> str | None:
-    """A media ID names a file under `media/` whose name starts with the ID (any extension)."""
-    return f"{MEDIA_LIBRARY}{media_id}" if MEDIA_ID.match(media_id) else None

@@ -16,7 +16,7 @@ from highlights.ports import SubmitRequest
 from highlights.producers.local import LocalProducer
 from highlights.storage.local import LocalStore
 from tests.integration.render.conftest import NEEDS_FFMPEG
-from tests.media import SceneSpec, make_film
+from tests.media import SceneSpec, make_film, test_tools
 
 pytestmark = [
     pytest.mark.media,
@@ -70,7 +70,7 @@ def test_cancel_stops_a_render_in_flight(tmp_path: Path) -> None:
     scenes = [SceneSpec(5.0, look) for look in ("amber", "teal", "violet", "testsrc2")]
     make_film(root / "media" / "film.mp4", scenes, burn_text=False, with_audio=False)
     store = LocalStore(root)
-    engine = LocalProducer(store, region="cn-shanghai")
+    engine = LocalProducer(store, region="cn-shanghai", tools=test_tools())
     request = SubmitRequest(
         input_config=json.dumps(
             {

@@ -19,21 +19,13 @@ from typing import Any, Literal
 import pytest
 
 from highlights.manifest.vocabulary import EFFECTS, FILTERS, TRANSITIONS
-from highlights.render.compose import ComposeResult, compose, display_size, find_fonts, gather_media
-from highlights.render.ffmpeg import (
-    RenderError,
-    ffmpeg_major_version,
-    ffmpeg_path,
-    run_ffmpeg,
-    run_ffprobe,
-)
-from highlights.render.graph import (
-    LOUDNESS_I,
-    Encoding,
-    RenderPlan,
-    build_plan,
-    integrated_loudness,
-)
+from highlights.render.compose import ComposeResult, compose
+from highlights.render.errors import RenderError, ToolError
+from highlights.render.ffmpeg import ffmpeg_major_version, ffmpeg_path, run_ffmpeg, run_ffprobe
+from highlights.render.fonts import find_fonts
+from highlights.render.gather import display_size, gather_media
+from highlights.render.graph import Encoding, RenderPasses, build_passes, integrated_loudness
+from highlights.render.graph.sound import LOUDNESS_I
 from highlights.render.probe import probe
 from highlights.render.timeline import (
     Background,
@@ -100,10 +92,10 @@ def timeline(**kw: Any) -> Timeline:
     return Timeline(**fields)
 
 
-def plan_of(tl: Timeline, store: LocalStore, tmp: Path) -> RenderPlan:
-    """The plan compose() runs, to know where it placed things."""
+def passes_of(tl: Timeline, store: LocalStore, tmp: Path) -> RenderPasses:
+    """The passes compose() runs, to know where it placed things."""
     media = gather_media(tl, store)
-    return build_plan(
+    return build_passes(
         tl, media, output=str(tmp / "x.mp4"), work_dir=str(tmp), fonts=find_fonts()[0]
     )
 
@@ -193,9 +185,9 @@ def test_output_matches_the_timeline(
     chunks: int,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import highlights.render.graph as graph_module
+    from highlights.render.graph import timing
 
-    monkeypatch.setattr(graph_module, "MIN_CHUNK_SECONDS", 1.0)  # the still gets its own chunk
+    monkeypatch.setattr(timing, "MIN_CHUNK_SECONDS", 1.0)  # the still gets its own chunk
     tl = timeline(
         duration=3.4,
         segments=[
@@ -213,7 +205,7 @@ def test_output_matches_the_timeline(
     result = compose(tl, store, out, chunks=chunks)
     assert result.path == out and (result.width, result.height) == (180, 320)
     media = gather_media(tl, store)
-    split = build_plan(tl, media, output="x", work_dir=str(tmp_path), chunks=chunks)
+    split = build_passes(tl, media, output="x", work_dir=str(tmp_path), chunks=chunks)
     assert len(split.pictures) == min(chunks, 2)  # a cut only before the still
     data = check_file(result, tl)
     assert int(next(s for s in data["streams"] if s["codec_type"] == "video")["nb_frames"]) == 85
@@ -269,13 +261,13 @@ def test_title_captions_and_sticker_appear_where_configured(
     plain = compose(base, store, tmp_path / "plain.mp4")
     full = compose(dressed, store, tmp_path / "full.mp4")
     check_file(full, dressed)
-    plan = plan_of(dressed, store, tmp_path)
+    passes = passes_of(dressed, store, tmp_path)
     size = (180, 320)
-    title = next(t for t in plan.texts if t.role == "title").block.box
-    caption = next(t for t in plan.texts if t.role == "caption")
+    title = next(t for t in passes.texts if t.role == "title").block.box
+    caption = next(t for t in passes.texts if t.role == "caption")
     assert (caption.start, caption.end) == (0.0, 1.0)  # while the narration plays
     cap = caption.block.box
-    (sx, sy, sw, sh) = plan.stickers[0]
+    (sx, sy, sw, sh) = passes.stickers[0]
     sticker = (sx, sy, sx + sw, sy + sh)
     assert sticker == (99, 128, 153, 176)
 
@@ -421,17 +413,17 @@ def test_a_failed_render_leaves_the_previous_output_and_no_temp_file(
     out.write_bytes(b"previous")
     import highlights.render.compose as module
 
-    real = module.build_plan
+    real = module.build_passes
 
-    def broken(*args: Any, **kwargs: Any) -> RenderPlan:
-        plan = real(*args, **kwargs)
-        last = plan.pictures[-1]
+    def broken(*args: Any, **kwargs: Any) -> RenderPasses:
+        passes = real(*args, **kwargs)
+        last = passes.pictures[-1]
         script = last.filter_script.replace("format=yuv420p[vout]", "nosuchfilter[vout]")
-        pictures = (*plan.pictures[:-1], dataclasses.replace(last, filter_script=script))
-        return dataclasses.replace(plan, pictures=pictures)
+        pictures = (*passes.pictures[:-1], dataclasses.replace(last, filter_script=script))
+        return dataclasses.replace(passes, pictures=pictures)
 
-    monkeypatch.setattr(module, "build_plan", broken)
-    with pytest.raises(RenderError) as caught:
+    monkeypatch.setattr(module, "build_passes", broken)
+    with pytest.raises(ToolError) as caught:
         compose(timeline(), store, out)
     assert "nosuchfilter" in str(caught.value)
     assert out.read_bytes() == b"previous"
@@ -446,17 +438,17 @@ def test_a_pass_that_reaches_its_size_bound_fails_the_render(
     out.write_bytes(b"previous")
     import highlights.render.compose as module
 
-    real = module.build_plan
+    real = module.build_passes
 
-    def tight(*args: Any, **kwargs: Any) -> RenderPlan:
-        plan = real(*args, **kwargs)
-        first = plan.pictures[0]
+    def tight(*args: Any, **kwargs: Any) -> RenderPasses:
+        passes = real(*args, **kwargs)
+        first = passes.pictures[0]
         where = first.output_args.index("-fs")
         output_args = [*first.output_args[: where + 1], "2000", *first.output_args[where + 2 :]]
         bounded = dataclasses.replace(first, output_args=output_args, max_bytes=2000)
-        return dataclasses.replace(plan, pictures=(bounded, *plan.pictures[1:]))
+        return dataclasses.replace(passes, pictures=(bounded, *passes.pictures[1:]))
 
-    monkeypatch.setattr(module, "build_plan", tight)
+    monkeypatch.setattr(module, "build_passes", tight)
     with pytest.raises(RenderError, match="reached its size bound"):
         compose(timeline(), store, out)
     assert out.read_bytes() == b"previous"
@@ -523,7 +515,7 @@ def test_chunks_and_shared_decoding_give_the_frames_of_one_pass(
     monkeypatch: pytest.MonkeyPatch,
     transition: str | None,
 ) -> None:
-    import highlights.render.graph as graph_module
+    from highlights.render.graph import picture, timing
 
     # Five segments read the film forward (0.1 s apart): one shared input per chunk. A
     # transition, captions, a title and a sticker, so overlays are timed within each chunk.
@@ -544,14 +536,14 @@ def test_chunks_and_shared_decoding_give_the_frames_of_one_pass(
         stickers=[StickerOverlay(source="img/sticker.png", x=0.5, y=0.5, width=40, height=40)],
     )
     lossless = Encoding(preset="ultrafast", crf=0, x264_params="qp=0")  # qp 0: lossless
-    monkeypatch.setattr(graph_module, "MIN_CHUNK_SECONDS", 1.0)
-    monkeypatch.setattr(graph_module, "SHARE_GAP", 3.0)
-    split = plan_of(tl, store, tmp_path)
-    assert len(build_plan(tl, gather_media(tl, store), output="x", work_dir=str(tmp_path),
+    monkeypatch.setattr(timing, "MIN_CHUNK_SECONDS", 1.0)
+    monkeypatch.setattr(picture, "SHARE_GAP", 3.0)
+    split = passes_of(tl, store, tmp_path)
+    assert len(build_passes(tl, gather_media(tl, store), output="x", work_dir=str(tmp_path),
                           chunks=3).pictures) == 3  # fmt: skip
     assert len(split.pictures[0].inputs) == 2  # the film once, the sticker
     chunked = compose(tl, store, tmp_path / "chunked.mp4", chunks=3, encoding=lossless)
-    monkeypatch.setattr(graph_module, "SHARE_GAP", -1.0)  # every segment seeks on its own
+    monkeypatch.setattr(picture, "SHARE_GAP", -1.0)  # every segment seeks on its own
     single = compose(tl, store, tmp_path / "single.mp4", chunks=1, encoding=lossless)
     for result in (chunked, single):
         check_file(result, tl)
@@ -572,21 +564,21 @@ def test_a_failing_chunk_stops_the_others_and_leaves_nothing(
     store: LocalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import highlights.render.compose as module
-    import highlights.render.graph as graph_module
+    from highlights.render.graph import timing
 
-    monkeypatch.setattr(graph_module, "MIN_CHUNK_SECONDS", 1.0)
-    real = module.build_plan
+    monkeypatch.setattr(timing, "MIN_CHUNK_SECONDS", 1.0)
+    real = module.build_passes
 
-    def first_chunk_broken(*args: Any, **kwargs: Any) -> RenderPlan:
-        plan = real(*args, **kwargs)
-        first = plan.pictures[0]
+    def first_chunk_broken(*args: Any, **kwargs: Any) -> RenderPasses:
+        passes = real(*args, **kwargs)
+        first = passes.pictures[0]
         script = first.filter_script.replace("format=yuv420p[vout]", "nosuchfilter[vout]")
-        pictures = (dataclasses.replace(first, filter_script=script), *plan.pictures[1:])
-        return dataclasses.replace(plan, pictures=pictures)
+        pictures = (dataclasses.replace(first, filter_script=script), *passes.pictures[1:])
+        return dataclasses.replace(passes, pictures=pictures)
 
-    monkeypatch.setattr(module, "build_plan", first_chunk_broken)
+    monkeypatch.setattr(module, "build_passes", first_chunk_broken)
     out = tmp_path / "out" / "x.mp4"
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(ToolError) as caught:
         compose(timeline(), store, out, chunks=2, work_dir=tmp_path / "work")
     assert "picture 1/2" in str(caught.value) and "nosuchfilter" in str(caught.value)
     assert not out.exists() and list(no_temp_files(out.parent)) == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,9 @@ import pytest
 
 from highlights.manifest.models import Manifest
 from highlights.render import contact_sheet
-from highlights.render import ffmpeg as ffmpeg_module
+from highlights.render import process as process_module
 from highlights.render.contact_sheet import (
+    BAND_HEIGHT,
     CELL_HEIGHT,
     CELL_WIDTH,
     COLUMNS,
@@ -19,21 +21,33 @@ from highlights.render.contact_sheet import (
     TEXT_SIZE,
     render_contact_sheet,
     sheet_key,
-    sheet_size,
     shown_segments,
     wrap,
 )
 from highlights.render.ffmpeg import ffmpeg_path, ffprobe_path
-from highlights.render.planner import plan
+from highlights.render.keys import EngineKeys
+from highlights.render.planning import plan_timelines
 from highlights.render.probe import probe
 from highlights.render.timeline import Segment, Timeline
 from highlights.storage.local import LocalStore
+from highlights.storage.urls import folder_key_for_url
 from tests.integration.render.conftest import NEEDS_FFMPEG
 from tests.media import Film, SceneSpec, make_film, make_image
 
 pytestmark = [pytest.mark.media, NEEDS_FFMPEG]
 
 LOOKS = ["amber", "teal", "violet"]
+
+
+def sheet_size(segments: int) -> tuple[int, int]:
+    """Pixel size of the sheet for that many segments: the layout the module docstring gives."""
+    columns = max(1, min(COLUMNS, segments))
+    rows = max(1, math.ceil(segments / columns))
+    cell_h = CELL_HEIGHT + BAND_HEIGHT
+    return (
+        columns * CELL_WIDTH + (columns + 1) * PADDING,
+        rows * cell_h + (rows + 1) * PADDING,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +119,20 @@ def test_each_cell_shows_the_middle_of_its_range(
         assert kind_of(mean_rgb(png, x, y, CELL_WIDTH - 40, CELL_HEIGHT - 40)) == look, k
 
 
-def test_plan_writes_one_sheet_beside_each_video(
+def plan(m: Manifest, store: LocalStore, work: Path, job_id: str) -> list[Timeline]:
+    keys = EngineKeys()
+    return plan_timelines(
+        m,
+        store,
+        work,
+        key_for_url=folder_key_for_url("cn-shanghai"),
+        seed=3,
+        cache_dir=store.path_for(keys.cache),
+        preview_prefix=keys.previews(job_id),
+    )
+
+
+def test_planning_writes_one_sheet_beside_each_video(
     bucket: tuple[LocalStore, Film], tmp_path: Path
 ) -> None:
     store, _ = bucket
@@ -124,7 +151,7 @@ def test_plan_writes_one_sheet_beside_each_video(
             },
         }
     )
-    timelines = plan(m, store, tmp_path, region="cn-shanghai", seed=3)
+    timelines = plan(m, store, tmp_path, "job-0")
     for timeline in timelines:
         assert timeline.contact_sheet == f"out/v_{timeline.index}.contact.png"
         info = probe(store.path_for(timeline.contact_sheet))
@@ -135,16 +162,10 @@ def test_plan_writes_one_sheet_beside_each_video(
     preview = m.model_copy(
         update={"output_config": m.output_config.model_copy(update={"generate_preview_only": True})}
     )
-    (first, _) = plan(preview, store, tmp_path, region="cn-shanghai", seed=3)
-    assert first.contact_sheet is not None
-    assert first.contact_sheet.startswith(".highlights/previews/")
-    assert first.contact_sheet.endswith("/preview_1.contact.png")
-    assert store.exists(first.contact_sheet)
-    (_, second) = plan(
-        preview, store, tmp_path, seed=3, preview_prefix=".highlights/previews/job-1/"
-    )
+    (first, second) = plan(preview, store, tmp_path, "job-1")
+    assert first.contact_sheet == ".highlights/previews/job-1/preview_1.contact.png"
     assert second.contact_sheet == ".highlights/previews/job-1/preview_2.contact.png"
-    assert store.exists(second.contact_sheet)
+    assert store.exists(first.contact_sheet) and store.exists(second.contact_sheet)
 
 
 def test_sheet_keys() -> None:
@@ -182,17 +203,17 @@ def test_a_long_timeline_takes_a_bounded_number_of_ffmpeg_runs(
     ]
     timeline = Timeline(index=1, seed=0, width=320, height=180, duration=600.0, segments=segments)
     started: list[str] = []
-    real = ffmpeg_module._spawn
+    real = process_module._spawn
 
     def counting(argv: list[str], *args: Any, **kwargs: Any) -> Any:
         started.append(argv[0])
         return real(argv, *args, **kwargs)
 
-    monkeypatch.setattr(ffmpeg_module, "_spawn", counting)
+    monkeypatch.setattr(process_module, "_spawn", counting)
     png = render_contact_sheet(timeline, store, tmp_path / "sheet.png")
     assert started.count(ffmpeg_path()) == 3  # bands of 12 and 2 cells, then the stack
     assert started.count(ffprobe_path()) == 1  # the one source, probed once
-    monkeypatch.setattr(ffmpeg_module, "_spawn", real)
+    monkeypatch.setattr(process_module, "_spawn", real)
     assert (probe(png).width, probe(png).height) == sheet_size(14)
     shown = shown_segments(segments, 14)
     assert (shown[0].index, shown[-1].index) == (1, 600)

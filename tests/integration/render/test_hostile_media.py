@@ -22,11 +22,12 @@ import pytest
 
 from highlights.ports import SubmitRequest
 from highlights.producers.local import LocalProducer
-from highlights.render.ffmpeg import RenderError, ffprobe_path, input_args, run_ffmpeg
+from highlights.render.errors import ToolError
+from highlights.render.ffmpeg import ffprobe_path, input_args, run_ffmpeg
 from highlights.render.probe import MediaRefused, probe
 from highlights.storage.local import LocalStore
 from tests.integration.render.conftest import NEEDS_FFMPEG
-from tests.media import SceneSpec, make_film, make_image, make_tone
+from tests.media import SceneSpec, make_film, make_image, make_tone, test_tools
 
 pytestmark = [pytest.mark.media, NEEDS_FFMPEG]
 
@@ -78,7 +79,7 @@ def bucket(tmp_path: Path) -> Iterator[tuple[LocalStore, Tripwire]]:
 
 def submit(store: LocalStore, inputs: dict[str, Any], **editing: Any) -> dict[str, Any]:
     """Render a job with the real engine; its record as the engine keeps it."""
-    engine = LocalProducer(store, region="cn-shanghai")
+    engine = LocalProducer(store, region="cn-shanghai", tools=test_tools())
     narration = {
         "SpeechTextArray": ["A storm is coming."],
         "SceneInfo": {"Scene": "MovieHighlights"},
@@ -132,7 +133,7 @@ def test_a_film_turned_into_a_playlist_after_probing_is_not_followed(
     shutil.copy(store.path_for("media/evil.mp4"), swapped)
     # Opened as the demuxer probing found (mov), never as whatever the file says it is now.
     for found in (info.format_name, ""):
-        with pytest.raises(RenderError):
+        with pytest.raises(ToolError):
             run_ffmpeg([*input_args(swapped, found), "-f", "null", "-"], timeout=60)
     assert wire.close() == 0
 

@@ -9,14 +9,16 @@ from typing import Any
 import pytest
 
 from highlights.manifest.models import Manifest
-from highlights.render import ffmpeg as ffmpeg_module
 from highlights.render import ocr
+from highlights.render import process as process_module
 from highlights.render.ffmpeg import ffmpeg_path
-from highlights.render.planner import plan
+from highlights.render.media import sidecar_key
+from highlights.render.planning import plan_timelines
 from highlights.render.probe import probe
-from highlights.render.subtitles import find_sidecar, similarity
+from highlights.render.subtitles import similarity
 from highlights.render.timeline import Segment
 from highlights.storage.local import LocalStore
+from highlights.storage.urls import folder_key_for_url
 from tests.integration.render.conftest import NEEDS_FFMPEG
 from tests.media import Film, SceneSpec, make_film
 
@@ -45,6 +47,7 @@ NARRATION = [
     "They bring a lantern to the lighthouse.",
 ]
 SHUFFLE = [3, 0, 4, 2, 1]
+KEYS = folder_key_for_url("cn-shanghai")
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,10 @@ class Bucket:
 def bucket(tmp_path_factory: pytest.TempPathFactory) -> Bucket:
     root = tmp_path_factory.mktemp("ocr-bucket")
     film = make_film(root / "films" / "burned.mp4", SCENES, size=(320, 180), burn_text=True)
-    assert find_sidecar(film.path) is None and not probe(film.path).subtitle_streams
-    return Bucket(LocalStore(root), film, root / ".highlights" / "cache")
+    store = LocalStore(root)
+    assert sidecar_key("films/burned.mp4", store) is None
+    assert not probe(film.path).subtitle_streams
+    return Bucket(store, film, root / ".highlights" / "cache")
 
 
 def overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -85,13 +90,13 @@ def test_a_second_read_comes_from_the_cache(
 ) -> None:
     info = probe(bucket.film.path)
     runs: list[list[str]] = []
-    real_spawn = ffmpeg_module._spawn  # every tool the engine starts goes through it
+    real_spawn = process_module._spawn  # every tool the engine starts goes through it
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         runs.append(list(args[0]))
         return real_spawn(*args, **kwargs)
 
-    monkeypatch.setattr(ffmpeg_module, "_spawn", counting)
+    monkeypatch.setattr(process_module, "_spawn", counting)
     first = ocr.burned_in_cues(bucket.film.path, info, cache_dir=tmp_path)
     tesseract_calls = [r for r in runs if any("tesseract" in Path(a).name for a in r)]
     ffmpeg_calls = [r for r in runs if r[0] == ffmpeg_path()]
@@ -131,12 +136,13 @@ def scene_of(film: Film, segment: Segment) -> int | None:
 def test_subtitle_match_uses_burned_in_text_without_a_subtitle_file(
     bucket: Bucket, tmp_path: Path
 ) -> None:
-    (timeline,) = plan(
+    (timeline,) = plan_timelines(
         manifest([NARRATION[k] for k in SHUFFLE]),
         bucket.store,
         tmp_path,
-        region="cn-shanghai",
+        key_for_url=KEYS,
         cache_dir=bucket.cache,
+        preview_prefix="previews/",
         contact_sheets=False,
     )
     assert [scene_of(bucket.film, s) for s in timeline.segments] == SHUFFLE
@@ -152,12 +158,13 @@ def test_without_ocr_the_warning_says_so(
     bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(ocr, "ocr_available", lambda: False)
-    (timeline,) = plan(
+    (timeline,) = plan_timelines(
         manifest(NARRATION[:2]),
         bucket.store,
         tmp_path,
-        region="cn-shanghai",
+        key_for_url=KEYS,
         cache_dir=tmp_path / "cache",
+        preview_prefix="previews/",
         contact_sheets=False,
     )
     assert any("OCR (tesseract) is not installed" in w for w in timeline.warnings)

@@ -30,7 +30,7 @@ PROGRAMS = {
     ),
     # a background pass, as compose runs the picture and the sound
     "run_at_once": (
-        "from highlights.render.compose import Pass, run_at_once\n"
+        "from highlights.render.runner import Pass, run_at_once\n"
         "from highlights.render.ffmpeg import ffmpeg_path\n"
         f"run_at_once([Pass([ffmpeg_path(), '-nostdin', *{LONG_ENCODE!r}], 'long', 1.0)],"
         " progress=None, what='long', timeout=3600)\n"

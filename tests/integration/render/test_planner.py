@@ -10,29 +10,27 @@ from typing import Any
 import pytest
 
 from highlights.manifest.models import Manifest
-from highlights.render import faces, planner, shots, speech, voices
+from highlights.manifest.vocabulary import DEFAULT_TRANSITIONS
+from highlights.render import faces, shots, speech, voices
 from highlights.render.media import MediaError
-from highlights.render.planner import PAD, plan
+from highlights.render.planning import (
+    DEFAULT_FIRST_CLIP_EFFECTS,
+    DEFAULT_OTHER_CLIP_EFFECTS,
+    PAD,
+    analysis,
+    plan_timelines,
+)
 from highlights.render.sentences import is_cjk
 from highlights.render.timeline import Segment, Timeline
 from highlights.render.wav import wav_format
 from highlights.storage.local import LocalStore
+from highlights.storage.urls import folder_key_for_url
 from tests.integration.render.conftest import NEEDS_FFMPEG
-from tests.media import Film, SceneSpec, make_film, make_image, make_tone
+from tests.media import Film, copy_film, make_image, make_tone
 
 pytestmark = [pytest.mark.media, NEEDS_FFMPEG]
 
 MEDIA_ID = "4f1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e"
-SCENES = [
-    SceneSpec.credits(1.6, "导演 DIRECTOR\n主演 STARRING"),
-    SceneSpec(4.0, "testsrc2", dialogue="We leave for the coast at dawn.", tone_hz=330),
-    SceneSpec(4.0, "smptebars", dialogue="The storm is coming tonight.", tone_hz=440),
-    SceneSpec(4.0, "mandelbrot", dialogue="他终于找到了那把钥匙。", tone_hz=550),
-    SceneSpec.black(0.8),
-    SceneSpec(4.0, "life", dialogue="Nobody leaves this island alive.", tone_hz=660),
-    SceneSpec(4.0, "amber", dialogue="这就是故事的结局。", tone_hz=770),
-    SceneSpec.credits(1.6, "THE END\n剧终", scroll=True),
-]
 # One paraphrase per scene, in the film's order: what a narrator says about each.
 NARRATION = [
     "At dawn they leave for the coast.",
@@ -60,9 +58,9 @@ class Bucket:
 
 
 @pytest.fixture(scope="module")
-def bucket(tmp_path_factory: pytest.TempPathFactory) -> Bucket:
+def bucket(tmp_path_factory: pytest.TempPathFactory, dialogue_film: Film) -> Bucket:
     root = tmp_path_factory.mktemp("bucket")
-    film = make_film(root / "films" / "story.mp4", SCENES, sidecar_srt=True)
+    film = copy_film(dialogue_film, root / "films" / "story.mp4")
     make_image(root / "pics" / "poster.png", look="teal")
     make_image(root / "pics" / "still.jpg", look="violet")
     make_image(root / "media" / f"{MEDIA_ID}.png", (64, 64), look="amber")
@@ -101,7 +99,15 @@ def manifest(
 
 def run(bucket: Bucket, work: Path, m: Manifest, **kw: Any) -> list[Timeline]:
     kw.setdefault("contact_sheets", False)
-    return plan(m, bucket.store, work, region="cn-shanghai", cache_dir=bucket.cache, **kw)
+    return plan_timelines(
+        m,
+        bucket.store,
+        work,
+        key_for_url=folder_key_for_url("cn-shanghai"),
+        cache_dir=bucket.cache,
+        preview_prefix=".highlights/previews/test/",
+        **kw,
+    )
 
 
 MODES = {
@@ -178,7 +184,7 @@ def test_transitions_overlap_segments_and_the_timeline_adds_up(
     segs = timeline.segments
     assert segs[0].transition is None and segs[0].start == 0.0
     names = {s.transition for s in segs[1:]}
-    assert len(names) == 1 and names <= set(planner.DEFAULT_TRANSITIONS)  # uniform by default
+    assert len(names) == 1 and names <= set(DEFAULT_TRANSITIONS)  # uniform by default
     for prev, seg in itertools.pairwise(segs):
         assert seg.transition_duration == 0.4
         assert seg.start == pytest.approx(prev.start + prev.duration - 0.4, abs=1e-3)
@@ -348,8 +354,8 @@ def test_overlays_music_background_and_output_follow_the_manifest(
         assert seg.filter == "m1"
         assert seg.narration is not None and seg.narration.volume == 1.5
         assert seg.source_volume == 0.25
-    assert first.segments[0].effect in planner.DEFAULT_FIRST_CLIP_EFFECTS
-    assert all(s.effect in planner.DEFAULT_OTHER_CLIP_EFFECTS for s in first.segments[1:])
+    assert first.segments[0].effect in DEFAULT_FIRST_CLIP_EFFECTS
+    assert all(s.effect in DEFAULT_OTHER_CLIP_EFFECTS for s in first.segments[1:])
     assert Timeline.model_validate_json(first.model_dump_json()) == first
 
 
@@ -396,7 +402,7 @@ def test_without_clip_detection_the_whole_film_is_one_shot(bucket: Bucket, tmp_p
 def test_bad_references_fail_before_any_analysis(
     bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(planner, "probe", lambda *a, **k: pytest.fail("probed"))
+    monkeypatch.setattr(analysis, "probe", lambda *a, **k: pytest.fail("probed"))
     for media, code in [
         (["films/story.mp4", "films/missing.mp4"], "InvalidMedia.NotFound"),
         (["https://b.oss-cn-beijing.aliyuncs.com/films/story.mp4"], "InvalidMedia.OutsideBucket"),
@@ -437,7 +443,6 @@ def test_ssml_is_spoken_with_its_breaks_and_shown_without_tags(
 def test_each_sentence_records_its_engine_voice_and_sample_rate_and_is_synthesised_once(
     bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("HIGHLIGHTS_TTS", raising=False)
     (first,) = run(bucket, tmp_path / "a", manifest())
     spoken = [seg.narration.sentences for seg in first.segments if seg.narration]
     assert [[(s.text, s.engine, s.model) for s in sentences] for sentences in spoken] == [
@@ -468,7 +473,6 @@ def test_each_sentence_records_its_engine_voice_and_sample_rate_and_is_synthesis
 def test_a_missing_piper_voice_is_one_warning_for_the_job(
     bucket: Bucket, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("HIGHLIGHTS_TTS", raising=False)
     monkeypatch.setattr(voices, "PIPER_VOICE_PACKAGES", {"no_such_voice_package": "xx"})
     (timeline,) = run(bucket, tmp_path, manifest())
     engines = {

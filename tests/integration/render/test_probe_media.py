@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from highlights.render.ffmpeg import RenderError
+from highlights.render.errors import ToolError
 from highlights.render.probe import probe
 from tests.integration.render.conftest import NEEDS_FFMPEG
 from tests.media import Film, make_image, make_tone
@@ -42,7 +42,7 @@ def test_audio(media_dir: Path) -> None:
 def test_unreadable_and_missing_files(tmp_path: Path) -> None:
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"this is not a video")
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(ToolError) as caught:
         probe(junk)
     assert "junk.mp4" in str(caught.value)
     with pytest.raises(FileNotFoundError):

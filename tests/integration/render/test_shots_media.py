@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from highlights.render import ffmpeg as ffmpeg_module
-from highlights.render.ffmpeg import RenderError, ffmpeg_path
+from highlights.render import process as process_module
+from highlights.render.errors import RenderError
+from highlights.render.ffmpeg import ffmpeg_path
 from highlights.render.probe import probe
 from highlights.render.shot_rules import Shot, build_analysis
 from highlights.render.shots import analyse, detect_shots
@@ -26,13 +27,13 @@ TOLERANCE = 0.2
 def tool_calls(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     """Every external program the code under test starts (its argv)."""
     calls: list[list[str]] = []
-    real: Callable[..., Any] = ffmpeg_module._spawn  # every tool the engine starts goes through it
+    real: Callable[..., Any] = process_module._spawn  # every tool the engine starts goes through it
 
     def counting(argv: list[str], *args: Any, **kwargs: Any) -> Any:
         calls.append([str(a) for a in argv])
         return real(argv, *args, **kwargs)
 
-    monkeypatch.setattr(ffmpeg_module, "_spawn", counting)
+    monkeypatch.setattr(process_module, "_spawn", counting)
     return calls
 
 

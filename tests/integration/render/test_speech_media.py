@@ -6,6 +6,8 @@ is skipped when Piper is missing, they fail.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import shutil
 import threading
@@ -14,11 +16,13 @@ from pathlib import Path
 import pytest
 
 from highlights.render import speech, voices
-from highlights.render.ffmpeg import RenderCancelled, tool_scope
+from highlights.render.errors import RenderCancelled
 from highlights.render.probe import probe
+from highlights.render.process import tool_scope
 from highlights.render.speech import synthesize
 from highlights.render.wav import wav_format
 from tests.integration.render.conftest import NEEDS_FFMPEG
+from tests.media import test_tools
 
 pytestmark = [
     pytest.mark.media,
@@ -33,9 +37,12 @@ CHINESE = "他终于找到了那把钥匙。"
 
 @pytest.fixture(autouse=True)
 def _default_engine(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("HIGHLIGHTS_TTS", raising=False)
-    monkeypatch.delenv("HIGHLIGHTS_PIPER_MODEL", raising=False)
     monkeypatch.setattr(speech, "_logged", set())  # each test sees its own once-per-process log
+
+
+def settings(**changes: str) -> contextlib.AbstractContextManager[object]:
+    """A scope whose tools have these settings (``tts``, ``piper_model``), as Settings gives them."""
+    return tool_scope(tools=dataclasses.replace(test_tools(), **changes))
 
 
 def test_english_is_spoken_by_piper_and_recorded(tmp_path: Path) -> None:
@@ -149,13 +156,15 @@ def test_speech_rate_changes_the_length(tmp_path: Path, engine: str) -> None:
     assert {s.engine for s in slow.sentences + fast.sentences} == {engine}
 
 
-def test_the_environment_overrides_the_engine(
+def test_the_settings_choose_the_engine_never_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("HIGHLIGHTS_TTS", "espeak")
-    assert synthesize(ENGLISH, tmp_path / "a.wav").voice == "espeak:en-us"
     monkeypatch.setenv("HIGHLIGHTS_TTS", "piper")
-    clip = synthesize(f"{ENGLISH} {CHINESE}", tmp_path / "b.wav")
+    for name in ("espeak", "espeak-ng"):  # the settings take either name
+        with settings(tts=name):
+            assert synthesize(ENGLISH, tmp_path / f"{name}.wav").voice == "espeak:en-us"
+    with settings(tts="piper"):
+        clip = synthesize(f"{ENGLISH} {CHINESE}", tmp_path / "b.wav")
     assert clip.voice == f"piper:{PIPER_VOICE}, espeak:cmn"
     assert clip.notes == ("Piper has no voice for cmn; espeak-ng speaks it",)
 
@@ -200,11 +209,11 @@ def test_a_missing_piper_voice_falls_back_to_espeak_with_one_warning(
     )
     assert all(clip.notes == (record.getMessage(),) for clip in clips)
     # A model setting that points nowhere is said too, and espeak-ng speaks.
-    monkeypatch.setenv("HIGHLIGHTS_PIPER_MODEL", str(tmp_path / "gone.onnx"))
-    clip = synthesize(ENGLISH, tmp_path / "gone.wav")
+    with settings(piper_model=str(tmp_path / "gone.onnx")):
+        clip = synthesize(ENGLISH, tmp_path / "gone.wav")
     assert clip.voice == "espeak:en-us"
     [note] = clip.notes
-    assert note.startswith("HIGHLIGHTS_PIPER_MODEL: ") and "gone.onnx" in note
+    assert note.startswith("the Piper model setting: ") and "gone.onnx" in note
 
 
 def test_a_broken_piper_model_falls_back_to_espeak_with_one_warning(
@@ -215,8 +224,10 @@ def test_a_broken_piper_model_falls_back_to_espeak_with_one_warning(
     model = tmp_path / "en_US-broken-low.onnx"
     model.write_bytes(b"not an onnx model")
     model.with_name(model.name + ".json").symlink_to(found.config)
-    monkeypatch.setenv("HIGHLIGHTS_PIPER_MODEL", str(model))
-    with caplog.at_level(logging.WARNING, logger="highlights.render.speech"):
+    with (
+        settings(piper_model=str(model)),
+        caplog.at_level(logging.WARNING, logger="highlights.render.speech"),
+    ):
         clips = [synthesize(ENGLISH, tmp_path / f"{k}.wav") for k in range(2)]
     assert {clip.voice for clip in clips} == {"espeak:en-us"}
     [record] = caplog.records
@@ -224,16 +235,14 @@ def test_a_broken_piper_model_falls_back_to_espeak_with_one_warning(
     assert all(clip.notes == (record.getMessage(),) for clip in clips)
 
 
-def test_a_piper_model_from_the_environment_is_used(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_piper_model_of_the_settings_is_used(tmp_path: Path) -> None:
     found = voices.find_piper()
     assert isinstance(found, voices.PiperModel)
     model = tmp_path / "en_GB-narrator-low.onnx"
     model.symlink_to(found.model)
     model.with_name(model.name + ".json").symlink_to(found.config)
-    monkeypatch.setenv("HIGHLIGHTS_PIPER_MODEL", str(model))
-    clip = synthesize(ENGLISH, tmp_path / "a.wav")
+    with settings(piper_model=str(model)):
+        clip = synthesize(ENGLISH, tmp_path / "a.wav")
     assert clip.voice == "piper:en_GB-narrator-low"
 
 

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from highlights.render.ffmpeg import escape_filter_value, run_ffmpeg
-from highlights.render.subtitles import (
-    Cue,
-    extract_embedded,
-    find_sidecar,
-    load_subtitles,
-    similarity,
-    subtitles_for,
-)
+from highlights.render.media import sidecar_key
+from highlights.render.subtitles import Cue, extract_embedded, load_subtitles, similarity
+from highlights.storage.local import LocalStore
 from tests.integration.render.conftest import NEEDS_FFMPEG
-from tests.media import Film, cjk_font
+from tests.media import Film, cjk_font, copy_film
 
 pytestmark = [pytest.mark.media, NEEDS_FFMPEG]
 
@@ -33,28 +27,23 @@ def assert_cues(cues: list[Cue], expected: list[tuple[float, float, str]]) -> No
         assert cue.end == pytest.approx(end, abs=0.01)
 
 
-def test_sidecar_srt_is_found_and_parsed(film: Film) -> None:
-    sidecar = find_sidecar(film.path)
-    assert sidecar == film.srt
-    assert_cues(load_subtitles(sidecar), truth(film))
+def test_sidecar_srt_is_found_and_parsed(film: Film, tmp_path: Path) -> None:
+    store = LocalStore(tmp_path / "bucket")
+    copy_film(film, store.root / "films" / "film.mp4")
+    sidecar = sidecar_key("films/film.mp4", store)
+    assert sidecar == "films/film.srt"
+    assert_cues(load_subtitles(store.path_for(sidecar)), truth(film))
 
 
 def test_embedded_stream_is_extracted(film: Film) -> None:
     assert_cues(extract_embedded(film.path), truth(film))
 
 
-def test_subtitles_for_falls_back_to_the_embedded_stream(film: Film, tmp_path: Path) -> None:
-    assert_cues(subtitles_for(film.path), truth(film))
-    alone = tmp_path / "copy.mp4"
-    shutil.copy(film.path, alone)
-    assert find_sidecar(alone) is None
-    assert_cues(subtitles_for(alone), truth(film))
-
-
 def test_narration_finds_its_scene_by_similarity(film: Film) -> None:
-    cues = subtitles_for(film.path)
+    cues = extract_embedded(film.path)
     for narration, expected in [
-        ("明天一早，我们就出发", "我们明天一早出发。"),
+        ("At dawn we leave for the coast", "We leave for the coast at dawn."),
+        ("这是故事的结局", "这就是故事的结局。"),
         ("A storm was coming that night", "The storm is coming tonight."),
         ("钥匙终于被他找到了", "他终于找到了那把钥匙。"),
     ]:

@@ -396,3 +396,23 @@ def test_poison_manifests_end_rejected_at_once_with_their_report(
     assert any(e["path"].startswith(path) for e in report["errors"]), report["errors"]
     assert list(pipeline.store.list(pipeline.layout.inflight_prefix)) == []
     assert pipeline.producer.submit_calls == 0  # type: ignore[attr-defined]
+
+
+def test_a_folder_stands_for_any_bucket_and_identity_is_its_own() -> None:
+    """On a folder the event's bucket name does not matter: the trigger and the sweep derive the
+    same job id from the store's own name."""
+    from highlights.bootstrap import build
+    from highlights.config import Settings
+    from highlights.fc import app
+    from highlights.jobs.identity import ManifestRef, job_id_for
+    from highlights.producers.fake import FakeProducer
+    from highlights.storage.memory import MemoryStore
+
+    settings = Settings(store="/srv/bucket", producer="local", region="cn-shanghai")
+    store = MemoryStore("local")
+    system = build(settings, store=store, producer=FakeProducer())
+    stored = store.put("manifests/a.json", json.dumps(MANIFEST).encode())
+    with app.installed(system):
+        answer = submit_handler(oss_event("any-name", ("manifests/a.json", stored.etag)), Context())
+    [accepted] = answer["accepted"]
+    assert accepted["job_id"] == job_id_for(ManifestRef("local", "manifests/a.json", stored.etag))

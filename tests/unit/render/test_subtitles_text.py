@@ -1,20 +1,16 @@
-"""Subtitle parsing (SRT, WebVTT, ASS) and text similarity, without ffmpeg."""
+"""Subtitle parsing (SRT, WebVTT, ASS) and text similarity: no file, no ffmpeg."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from highlights.render.ffmpeg import RenderError
+from highlights.render.errors import RenderError
 from highlights.render.probe import SubtitleStream
 from highlights.render.subtitles import (
     Cue,
     extract_embedded,
-    find_sidecar,
-    load_subtitles,
     normalise,
     parse_ass,
     parse_srt,
@@ -67,27 +63,6 @@ def test_ass_dialogue_lines_in_time_order() -> None:
         Cue(1.5, 3.25, "Hello, world\nsecond line"),
         Cue(4.0, 5.0, "你好世界"),
     ]
-
-
-def test_load_subtitles_by_suffix_and_gb18030(tmp_path: Path) -> None:
-    (tmp_path / "a.ass").write_text(ASS, encoding="utf-8")
-    (tmp_path / "b.srt").write_bytes(
-        "1\n00:00:01,000 --> 00:00:02,000\n中文字幕\n".encode("gb18030")
-    )
-    assert len(load_subtitles(tmp_path / "a.ass")) == 2
-    assert load_subtitles(tmp_path / "b.srt") == [Cue(1.0, 2.0, "中文字幕")]
-
-
-def test_sidecar_same_stem_first_then_language_tagged(tmp_path: Path) -> None:
-    video = tmp_path / "Film.mp4"
-    video.write_bytes(b"")
-    assert find_sidecar(video) is None
-    (tmp_path / "Film.zh.srt").write_text("", encoding="utf-8")
-    assert find_sidecar(video) == tmp_path / "Film.zh.srt"
-    (tmp_path / "Film.ass").write_text("", encoding="utf-8")
-    assert find_sidecar(video) == tmp_path / "Film.ass"
-    (tmp_path / "Film.srt").write_text("", encoding="utf-8")
-    assert find_sidecar(video) == tmp_path / "Film.srt"
 
 
 def test_normalise_drops_case_punctuation_and_width() -> None:

@@ -13,7 +13,6 @@ from highlights.render.text import (
     layout_text,
     paginate,
     parse_alignment,
-    resolve_length,
     resolve_y,
     split_window,
     text_width,
@@ -106,15 +105,10 @@ def test_default_font_sizes_follow_the_width_and_are_capped_by_the_height() -> N
     assert abs(double - 2 * default_font_size("title", 1080, 1920)) <= 1
 
 
-def test_y_and_sticker_lengths_are_fractions_or_pixels() -> None:
+def test_y_is_a_fraction_or_pixels() -> None:
     assert resolve_y(0.1, 1920) == pytest.approx(192)
     assert resolve_y(1.5, 1000) == pytest.approx(1500)  # still a fraction below 2
     assert resolve_y(300, 1920) == 300
-    assert resolve_length(0.5, 1080) == 540
-    assert resolve_length(1, 1080) == 1  # 1 and above are pixels
-    assert resolve_length(300, 1080) == 300
-    with pytest.raises(ValueError, match="negative"):
-        resolve_length(-1, 100)
 
 
 def test_alignment_names() -> None:

@@ -1,43 +1,56 @@
-"""Running tools: locating them, failures that carry stderr, and filtergraph escaping."""
+"""Running tools: which binary (the scope's tools, never the environment), failures that
+carry stderr, WAV files joined with exact silences."""
 
 from __future__ import annotations
 
+import shutil
 import struct
 import sys
+import threading
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from highlights.render import ffmpeg as ffmpeg_module
-from highlights.render.ffmpeg import (
-    RenderError,
-    escape_filter_value,
-    ffmpeg_path,
-    filter_script_option,
-    run_tool,
-    start_tool,
-    stderr_tail,
-)
+from highlights.render.cores import ToolPool
+from highlights.render.errors import ToolError
+from highlights.render.ffmpeg import ffmpeg_path, filter_script_option
+from highlights.render.process import current_tools, run_tool, start_tool, tool_scope
+from highlights.render.tools import Tools
+from highlights.render.voices import espeak_path
 from highlights.render.wav import WavFormat, concat_wav, wav_duration
 
 
-def test_env_override_that_points_nowhere_is_a_clear_error(
+def test_a_tool_setting_that_points_nowhere_is_a_clear_error() -> None:
+    with tool_scope(tools=Tools(ffmpeg="/nonexistent/ffmpeg")), pytest.raises(ToolError) as caught:
+        ffmpeg_path()
+    assert "ffmpeg" in str(caught.value) and "/nonexistent/ffmpeg" in str(caught.value)
+    with tool_scope(tools=Tools(espeak=None)), pytest.raises(ToolError, match="espeak-ng"):
+        espeak_path()
+
+
+def test_the_scope_says_which_tool_runs_never_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HIGHLIGHTS_FFMPEG", "/nonexistent/ffmpeg")
-    with pytest.raises(RenderError, match="HIGHLIGHTS_FFMPEG"):
-        ffmpeg_path()
-
-
-def test_env_override_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HIGHLIGHTS_FFMPEG", sys.executable)
-    assert ffmpeg_path() == sys.executable
+    monkeypatch.setenv("HIGHLIGHTS_TESSERACT", "/nonexistent/tesseract")
+    with tool_scope(tools=Tools(ffmpeg=sys.executable, ffprobe=sys.executable)):
+        assert ffmpeg_path() == sys.executable
+        with tool_scope(cancel=threading.Event()):  # a nested scope keeps the tools
+            assert ffmpeg_path() == sys.executable
+        with ToolPool(1) as pool:  # and so do the threads tools run from
+            assert pool.submit(ffmpeg_path).result() == sys.executable
+    # Outside any scope (a plain thread starts without one): what PATH offers, whatever the
+    # environment says.
+    with ThreadPoolExecutor(1) as plain:
+        assert plain.submit(current_tools).result() == Tools.on_path()
+        assert plain.submit(ffmpeg_path).result() == shutil.which("ffmpeg")
 
 
 def test_failure_carries_the_last_stderr_lines() -> None:
     script = "import sys\nfor i in range(40): print('line', i, file=sys.stderr)\nsys.exit(3)"
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(ToolError) as caught:
         run_tool([sys.executable, "-c", script], what="demo")
     error = caught.value
     assert "exited with status 3" in str(error)
@@ -47,26 +60,10 @@ def test_failure_carries_the_last_stderr_lines() -> None:
 
 
 def test_missing_executable_and_timeout() -> None:
-    with pytest.raises(RenderError, match="cannot run"):
+    with pytest.raises(ToolError, match="cannot run"):
         run_tool(["/nonexistent/tool"], what="demo")
-    with pytest.raises(RenderError, match="timed out"):
+    with pytest.raises(ToolError, match="timed out"):
         run_tool([sys.executable, "-c", "import time; time.sleep(5)"], what="demo", timeout=0.2)
-
-
-def test_stderr_tail_skips_blank_lines() -> None:
-    assert stderr_tail("a\n\n b \n\nc\n", lines=2) == " b \nc"
-
-
-@pytest.mark.parametrize(
-    ("value", "escaped"),
-    [
-        ("/tmp/plain.txt", "/tmp/plain.txt"),
-        ("C:/a b/x.ttf", "C\\\\:/a b/x.ttf"),
-        ("it's,[1];", "it\\\\\\'s\\,\\[1\\]\\;"),
-    ],
-)
-def test_filter_values_are_escaped_for_both_parsing_levels(value: str, escaped: str) -> None:
-    assert escape_filter_value(value) == escaped
 
 
 def _tone(path: Path, seconds: float, fmt: WavFormat) -> Path:
@@ -116,15 +113,9 @@ def fake_ffmpeg(tmp_path: Path, version_line: str) -> Path:
         ("ffmpeg version N-118000-g1234abcd Copyright", "-/filter_complex"),  # a git build
     ],
 )
-def test_filter_script_option_follows_the_version(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, option: str
-) -> None:
-    monkeypatch.setenv("HIGHLIGHTS_FFMPEG", str(fake_ffmpeg(tmp_path, line)))
-    ffmpeg_module._major_version.cache_clear()
-    try:
+def test_filter_script_option_follows_the_version(tmp_path: Path, line: str, option: str) -> None:
+    with tool_scope(tools=Tools(ffmpeg=str(fake_ffmpeg(tmp_path, line)))):
         assert filter_script_option() == option
-    finally:
-        ffmpeg_module._major_version.cache_clear()
 
 
 def test_a_background_tool_reports_failure_and_can_be_stopped() -> None:
@@ -132,12 +123,12 @@ def test_a_background_tool_reports_failure_and_can_be_stopped() -> None:
         [sys.executable, "-c", "import sys; print('bad input', file=sys.stderr); sys.exit(4)"],
         what="sound",
     )
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(ToolError) as caught:
         failing.finish(timeout=30)
     assert "sound" in str(caught.value) and "bad input" in str(caught.value)
     slow = start_tool([sys.executable, "-c", "import time; time.sleep(60)"], what="picture")
     assert slow.poll() is None
-    with pytest.raises(RenderError, match="timed out"):
+    with pytest.raises(ToolError, match="timed out"):
         slow.finish(timeout=0.2)
     assert slow.poll() is not None  # killed, not left running
     slow.kill()  # harmless once finished

@@ -13,17 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from highlights.render.compose import Pass, run_at_once
 from highlights.render.cores import ToolPool
-from highlights.render.ffmpeg import (
-    RenderCancelled,
-    RenderError,
+from highlights.render.errors import RenderCancelled, ToolError
+from highlights.render.process import (
     check_cancelled,
     run_tool,
     scratch_folder,
     start_tool,
     tool_scope,
 )
+from highlights.render.runner import Pass, run_at_once
 
 
 def family(pids: Path) -> list[str]:
@@ -66,7 +65,7 @@ pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc 
 
 def test_a_timeout_kills_the_tool_and_what_it_started(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
-    with pytest.raises(RenderError, match="timed out after 1 s"):
+    with pytest.raises(ToolError, match="timed out after 1 s"):
         run_tool(family(pids), what="family", timeout=1)
     tool, grandchild = read_pids(pids)
     assert wait_for(lambda: not alive(tool) and not alive(grandchild))

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from highlights.render import compose as compose_module
-from highlights.render.compose import Pass, parallel_chunks, run_at_once
-from highlights.render.ffmpeg import RenderError
+from highlights.render.errors import ToolError
+from highlights.render.runner import Pass, run_at_once
 
 
 def job(log: Path, name: str, seconds: float = 0.3, code: int = 0) -> list[str]:
@@ -85,7 +84,7 @@ def test_a_failure_stops_the_others_and_names_the_pass(tmp_path: Path) -> None:
         Pass(job(log, "later", 0.1), "later pass", seconds=1.0),
     ]
     started = time.monotonic()
-    with pytest.raises(RenderError) as caught:
+    with pytest.raises(ToolError) as caught:
         run_at_once(passes, progress=None, what="test", timeout=60, limit=2)
     assert time.monotonic() - started < 10  # the slow one was killed, not waited for
     assert "bad pass" in str(caught.value) and "failing on purpose" in str(caught.value)
@@ -96,7 +95,7 @@ def test_a_failure_stops_the_others_and_names_the_pass(tmp_path: Path) -> None:
 
 def test_a_timeout_kills_everything(tmp_path: Path) -> None:
     log = tmp_path / "log"
-    with pytest.raises(RenderError, match="timed out"):
+    with pytest.raises(ToolError, match="timed out"):
         run_at_once([Pass(job(log, "slow", 30), "slow")], progress=None, what="t", timeout=0.5)
     assert [kind for _, _, kind in events(log)] == ["start"]
 
@@ -121,13 +120,3 @@ def test_progress_adds_up_the_passes_positions(tmp_path: Path) -> None:
     run_at_once(passes, progress=lambda f, m: seen.append(f), what="t", timeout=60, poll=0.05)
     assert seen == sorted(seen) and seen[-1] == 1.0
     assert any(0.4 <= f <= 0.6 for f in seen)  # both half way: half of the whole
-
-
-def test_chunks_follow_the_cores_and_the_length(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(compose_module, "usable_cores", lambda: 2)
-    assert parallel_chunks(6) == 2
-    assert parallel_chunks(48) == 48 // compose_module.SEGMENTS_PER_PASS
-    monkeypatch.setattr(compose_module, "usable_cores", lambda: 32)
-    assert parallel_chunks(6) == 8  # chunk_spans makes fewer when the timeline is short
-    monkeypatch.setattr(compose_module, "usable_cores", lambda: 1)
-    assert parallel_chunks(3) == 1

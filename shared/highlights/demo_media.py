@@ -1,4 +1,4 @@
-"""Generated media for tests and the demo: films with known cuts, tones and still images.
+"""Generated media for the demo and the tests: films with known cuts, tones and still images.
 
 Everything is drawn by ffmpeg's own sources (test patterns, fractals, cellular automata, flat
 colours), so the ground truth (where each scene starts, where the black gap and the credits are,
