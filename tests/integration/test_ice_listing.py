@@ -84,12 +84,10 @@ def test_one_tick_lists_every_page_once_and_reads_only_the_jobs_that_ended(
         (p["Status"], p["StartTime"], p["EndTime"], p.get("NextToken", "")) for p in pages
     )
     assert max(shown.values()) == 1 and {p["MaxResults"] for p in pages} == {"100"}
+    assert len(pages) == 1 + 2  # 90 Init: one page; 180 Processing: two
     assert {p["Status"] for p in pages} == {"Init", "Processing"}
     assert {p["SortBy"] for p in pages} == {"asc"}
-    results = [
-        k for k in (o.key for o in pipeline.store.list("out/night/")) if k.endswith(".result.json")
-    ]
-    assert len(results) == ENDED
+    assert len(_results(pipeline)) == ENDED
     states = Counter(pipeline.records.load(j).state for j in ended.values())
     assert states == Counter({JobState.SUCCEEDED: ENDED})
     document = json.loads(pipeline.store.get("out/night/night-007.result.json"))
@@ -124,7 +122,13 @@ def test_a_refused_listing_falls_back_to_reading_each_job_and_fails_none(
     assert set(ended.values()) == {
         j for j in _all_jobs(pipeline) if pipeline.records.load(j).state.terminal
     }
+    assert len(_results(pipeline)) == ENDED
     assert not pipeline.store.exists(pipeline.layout.watched)
+
+
+def _results(pipeline: Pipeline) -> list[str]:
+    keys = (o.key for o in pipeline.store.list("out/night/"))
+    return [k for k in keys if k.endswith(".result.json")]
 
 
 def _all_jobs(pipeline: Pipeline) -> list[str]:
