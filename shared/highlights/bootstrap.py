@@ -86,6 +86,8 @@ def build(
         max_job_age=settings.max_job_age,
         max_manifest_bytes=settings.max_manifest_bytes,
         key_for_url=key_for_url,
+        # The local engine's tick reads files on this machine: one thread is plenty.
+        workers=settings.reconcile_workers if settings.producer == "ice" else 1,
     )
     return System(settings, pipeline)
 
@@ -96,6 +98,7 @@ def view(settings: Settings, *, store: ObjectStore | None = None) -> BucketView:
 
 def build_store(settings: Settings) -> ObjectStore:
     if settings.bucket is not None:
+        from highlights.rate import shared
         from highlights.storage.oss import OssStore
 
         return OssStore(
@@ -103,6 +106,7 @@ def build_store(settings: Settings) -> ObjectStore:
             region=settings.region,
             endpoint=settings.oss_endpoint,
             internal=settings.oss_internal,
+            limiter=shared("oss", settings.oss_qps),
         )
     from highlights.storage.local import LocalStore
 
@@ -118,8 +122,14 @@ def build_producer(
 ) -> Producer:
     if settings.producer == "ice":
         from highlights.producers.ice import IceProducer
+        from highlights.rate import shared
 
-        return IceProducer(settings.region, endpoint=settings.ice_endpoint)
+        return IceProducer(
+            settings.region,
+            endpoint=settings.ice_endpoint,
+            limiter=shared("ice", settings.ice_qps),
+            list_streams=settings.reconcile_workers,
+        )
     from highlights.producers.local import LocalProducer
     from highlights.storage.local import LocalStore
 

@@ -96,6 +96,17 @@ class Settings(BaseModel):
         "4M (4 MiB)",
         "a larger manifest is REJECTED before it is decoded; bytes, or K/M",
     )
+    ice_qps: float = _setting(
+        30.0, "30 (ICE's documented limit)", "ICE requests a second, at most, per process"
+    )
+    oss_qps: float = _setting(
+        1000.0,
+        "1000 (half OSS's 2,000 for sequential keys)",
+        "OSS requests a second, at most, per process",
+    )
+    reconcile_workers: int = _setting(
+        10, "10", "ICE: jobs a timer tick handles at once (1 to 64 threads)", ge=1, le=64
+    )
     ffmpeg: str | None = _setting(None, "ffmpeg on PATH", "local engine: the ffmpeg binary")
     ffprobe: str | None = _setting(None, "ffprobe on PATH", "local engine: the ffprobe binary")
     espeak: str | None = _setting(
@@ -220,6 +231,13 @@ class Settings(BaseModel):
     @classmethod
     def _flag(cls, value: Any) -> Any:
         return value.strip().lower() in ("1", "true", "yes") if isinstance(value, str) else value
+
+    @field_validator("ice_qps", "oss_qps")
+    @classmethod
+    def _rate(cls, value: float) -> float:
+        if not 0.1 <= value <= 100_000:
+            raise ValueError("give requests a second, from 0.1 to 100000")
+        return value
 
     @field_validator("max_manifest_bytes", mode="before")
     @classmethod

@@ -6,7 +6,7 @@ picked by settings; nothing here imports an SDK.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -195,4 +195,25 @@ class Producer(Protocol):
 
     def get(self, job_id: str) -> JobStatus:
         """Read the job. Raises NotFound, TransientError or PermanentError."""
+        ...
+
+
+UnfinishedState = Literal["Init", "Processing"]
+
+
+@runtime_checkable
+class ListsUnfinished(Protocol):
+    """What a Producer may do besides: list its unfinished jobs in one sweep (ICE's
+    ListBatchMediaProducingJobs). Optional: the reconcile tick uses it when the producer has it
+    (`getattr(producer, "list_unfinished", None)`), and reads due jobs one by one otherwise (the
+    local engine, a producer that answers None, a listing that fails or is refused)."""
+
+    def list_unfinished(self, since: float) -> Mapping[str, UnfinishedState] | None:
+        """Every job still Init or Processing that was created at or after `since` (UNIX
+        seconds), by producer job id, whoever submitted it; None when this producer cannot list.
+
+        The answer must be whole: a listing cut short raises instead (TransientError,
+        ServiceRefused, PermanentError). A job missing from it by mistake costs one `get`; a job
+        that ended but is still listed waits for the next listing.
+        """
         ...

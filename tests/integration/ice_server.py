@@ -6,12 +6,16 @@ form-encoded body, an `Authorization: ACS3-HMAC-SHA256 Credential=…,SignedHead
 header, which is verified against the known test credentials (a wrong signature answers 400
 `SignatureDoesNotMatch`, an unknown key 404 `InvalidAccessKeyId.NotFound`, as Alibaba Cloud does).
 
-Two actions: SubmitBatchMediaProducingJob (InputConfig/OutputConfig required, the configs and
+Three actions: SubmitBatchMediaProducingJob (InputConfig/OutputConfig required, the configs and
 UserData must be JSON objects, UserData ≤ 512 bytes, ClientToken ≤ 64 ASCII characters; the same
 token with the same parameters returns the first JobId, with different ones 400
-`IdempotentParameterMismatch`) and GetBatchMediaProducingJob (the documented `EditingBatchJob`
+`IdempotentParameterMismatch`), GetBatchMediaProducingJob (the documented `EditingBatchJob`
 shape; jobs are scriptable with `set_job`; an unknown job answers `unknown_job`, by default 404
-`ResourceNotFound`, IMS's documented code, or `"empty"`: 200 without `EditingBatchJob`).
+`ResourceNotFound`, IMS's documented code, or `"empty"`: 200 without `EditingBatchJob`) and
+ListBatchMediaProducingJobs (filters JobId, JobType, Status, StartTime/EndTime on CreateTime,
+inclusive; SortBy desc (the default) or asc on CreateTime then JobId; MaxResults 1 to 100,
+default 10; an opaque NextToken naming the last job of the page, absent on the last page; entries
+as `EditingBatchJobList` without SubJobList, as the SDK's model has them).
 
 Faults (each used up by the next matching requests): `fail_next` (any status and code; throttling is
 `Throttling.User` with HTTP 400 by default, the status Alibaba Cloud's common error tables give
@@ -22,6 +26,7 @@ or after the request took effect), `rate_limit` (more than N requests in any sec
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
@@ -38,6 +43,20 @@ from urllib.parse import parse_qsl, quote, urlsplit
 API_VERSION = "2020-11-09"
 SUBMIT = "SubmitBatchMediaProducingJob"
 GET = "GetBatchMediaProducingJob"
+LIST = "ListBatchMediaProducingJobs"
+LISTED_FIELDS = (  # what ListBatchMediaProducingJobsResponseBodyEditingBatchJobList carries
+    "JobId",
+    "JobType",
+    "Status",
+    "InputConfig",
+    "EditingConfig",
+    "OutputConfig",
+    "UserData",
+    "Extend",
+    "CreateTime",
+    "ModifiedTime",
+    "CompleteTime",
+)
 TEST_CREDENTIALS = {
     "test-key-id": "test-key-secret",
     # a second identity: what a Function Compute invocation hands over in its context
@@ -249,6 +268,9 @@ class IceTestServer:
 class _Handler(BaseHTTPRequestHandler):
     state: _State
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes: with Nagle's algorithm the body waits for the
+    # client's delayed ACK of the headers, 40 ms a request.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -330,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
         return False
 
     def _check(self, request: IceRequest, path: str, body: bytes) -> None:
-        if request.action not in (SUBMIT, GET):
+        if request.action not in (SUBMIT, GET, LIST):
             raise _Answer(400, "InvalidAction.NotFound", f"unknown action {request.action!r}")
         version = request.query.get("Version") or request.headers.get("x-acs-version")
         if version != API_VERSION:
@@ -351,7 +373,48 @@ class _Handler(BaseHTTPRequestHandler):
     def _act(self, request: IceRequest) -> dict[str, Any]:
         if request.action == SUBMIT:
             return {"JobId": self._submit(request.params)}
+        if request.action == LIST:
+            return self._list(request.params)
         return self._get(request.params.get("JobId", ""))
+
+    def _list(self, params: dict[str, str]) -> dict[str, Any]:
+        size = params.get("MaxResults", "10")
+        if not size.isdigit() or not 1 <= int(size) <= 100:
+            raise _Answer(400, "InvalidParameter.MaxResults", "MaxResults must be 1 to 100.")
+        order = params.get("SortBy", "desc")
+        if order not in ("asc", "desc"):
+            raise _Answer(400, "InvalidParameter.SortBy", "SortBy must be asc or desc.")
+        for name in ("StartTime", "EndTime"):
+            if name in params and not re.fullmatch(
+                r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", params[name]
+            ):
+                raise _Answer(
+                    400, f"InvalidParameter.{name}", f"{name} is not yyyy-MM-ddTHH:mm:ssZ."
+                )
+        after = _position(params["NextToken"]) if params.get("NextToken") else None
+        filters = {k: params[k] for k in ("JobId", "JobType", "Status") if params.get(k)}
+        start, end = params.get("StartTime"), params.get("EndTime")
+        with self.state.lock:
+            answers = [json.loads(json.dumps(job.answer)) for job in self.state.jobs.values()]
+        chosen = [
+            a
+            for a in answers
+            if all(a.get(k) == v for k, v in filters.items())
+            and (start is None or a.get("CreateTime", "") >= start)
+            and (end is None or a.get("CreateTime", "") <= end)
+        ]
+        key = lambda a: (a.get("CreateTime", ""), a["JobId"])  # noqa: E731
+        chosen.sort(key=key, reverse=order == "desc")
+        if after is not None:
+            chosen = [a for a in chosen if (key(a) > after if order == "asc" else key(a) < after)]
+        page = chosen[: int(size)]
+        body: dict[str, Any] = {
+            "EditingBatchJobList": [{k: a[k] for k in LISTED_FIELDS if k in a} for a in page],
+            "MaxResults": int(size),
+        }
+        if len(chosen) > len(page):
+            body["NextToken"] = _token(key(page[-1]))
+        return body
 
     def _submit(self, params: dict[str, str]) -> str:
         for name in ("InputConfig", "OutputConfig"):
@@ -418,6 +481,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             self.close_connection = True  # the client gave up (a stall past its read timeout)
+
+
+def _token(position: tuple[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(position)).encode()).decode()
+
+
+def _position(token: str) -> tuple[str, str]:
+    try:
+        create_time, job_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return str(create_time), str(job_id)
+    except (ValueError, TypeError):
+        raise _Answer(400, "InvalidParameter.NextToken", "NextToken is not valid.") from None
 
 
 def _json_object(text: str) -> bool:

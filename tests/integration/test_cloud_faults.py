@@ -262,7 +262,8 @@ def test_a_tick_returns_within_the_function_timeout_and_later_ticks_finish(
 ) -> None:
     jobs = [submit(cloud, 100 + n)["job_id"] for n in range(30)]
     finish_all(ice_server)
-    ice_server.stall_next(1.0, times=30, action=GET)
+    # Each read takes 4 s: ten at a time (HIGHLIGHTS_RECONCILE_WORKERS), thirty do not fit in 10 s.
+    ice_server.stall_next(4.0, times=30, action=GET)
     later(1)
     started = time.monotonic()
     summary = reconcile_handler(timer_event(), Context(timeout=12))

@@ -196,7 +196,11 @@ def test_ram_policy_covers_exactly_the_calls_the_code_makes() -> None:
         "ice:" + "".join(w.capitalize() for w in call.removesuffix("_with_options").split("_"))
         for call in ice_calls
     }
-    assert ice_actions == {"ice:SubmitBatchMediaProducingJob", "ice:GetBatchMediaProducingJob"}
+    assert ice_actions == {
+        "ice:SubmitBatchMediaProducingJob",
+        "ice:GetBatchMediaProducingJob",
+        "ice:ListBatchMediaProducingJobs",
+    }
     assert allowed == {OSS2_ACTIONS[c] for c in oss_calls} | ice_actions | {"fc:InvokeFunction"}
     for statement in policy["Statement"]:
         assert statement["Effect"] == "Allow"

@@ -391,3 +391,36 @@ def test_concurrent_distinct_submits_get_distinct_ids() -> None:
     for t in threads:
         t.join(timeout=10)
     assert sorted(ids) == sorted(f"fake-{n}" for n in range(1, 201))
+
+
+def test_render_seconds_gives_each_job_its_own_time() -> None:
+    clock = Clock(0.0)
+    times = {"fake-1": 100.0, "fake-2": 400.0}
+    producer = FakeProducer(clock=clock, render_seconds=lambda job_id, r: times[job_id])
+    first = producer.submit(request(), "a", None)
+    second = producer.submit(request(), "b", None)
+    clock.advance(99)
+    assert producer.peek(first).status == "Processing"  # Init, Processing, Finished over 100 s
+    clock.advance(1)
+    assert (producer.peek(first).status, producer.peek(second).status) == ("Finished", "Init")
+    clock.advance(300)
+    assert producer.peek(second).status == "Finished"
+
+
+def test_list_unfinished_answers_as_ice_lists_its_jobs() -> None:
+    clock = Clock(0.0)
+    producer = FakeProducer(
+        clock=clock, listing=True, render_seconds=lambda job_id, r: 100.0 * int(job_id[5:])
+    )
+    assert FakeProducer(clock=clock).list_unfinished(0.0) is None  # listing is opt-in
+    ids = [producer.submit(request(), f"t{i}", None) for i in range(1, 251)]
+    clock.advance(100)  # fake-1 finished; fake-2 is halfway (Processing); the rest are Init
+    found = producer.list_unfinished(0.0)
+    assert found is not None and set(found) == set(ids[1:])
+    assert found["fake-2"] == "Processing" and found["fake-3"] == "Init"
+    assert producer.list_calls == 3 + 1  # 248 Init: three pages of 100; 1 Processing: one
+    assert producer.list_unfinished(clock.now + 1) == {}  # created before `since`: left out
+    producer.fail_next_list(TransientError("slow", code="Timeout"))
+    with pytest.raises(TransientError):
+        producer.list_unfinished(0.0)
+    assert producer.get_calls == 0  # listing reads no job

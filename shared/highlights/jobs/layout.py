@@ -101,6 +101,11 @@ class BucketLayout:
     def cursor(self) -> str:
         return f"{self.state}cursor/inbox.json"
 
+    @property
+    def watched(self) -> str:
+        """The jobs of ours the producer's listing last showed unfinished (see jobs/watch.py)."""
+        return f"{self.state}watch/unfinished.json"
+
     def fallback_result(self, job_id: str) -> str:
         return f"{self.state}results/{job_id}.result.json"
 

@@ -61,8 +61,11 @@ class Pipeline:
     received_lease: float = 120.0  # a RECEIVED job older than this is resubmitted
     poll_first: float = 30.0
     poll_max: float = 600.0
-    reconcile_batch: int = 100
+    reconcile_batch: int = (
+        20_000  # due markers one tick takes at most (its deadline stops it first)
+    )
     sweep_page: int = 100
+    workers: int = 1  # due jobs a tick handles at once (threads; 1: in order, in the caller)
     key_for_url: Callable[[str], str | None] | None = None
     max_manifest_bytes: int = MAX_MANIFEST_BYTES
 

@@ -1,23 +1,33 @@
 """Use case: reconcile the bucket — the timer that finishes what events did not.
 
-One tick does bounded work: the in-flight markers that are due (read in due order, so jobs that are
-not due cost nothing), and one page of the inbox after a saved cursor, for manifests whose events
-were lost. Its cost grows with due jobs and new manifests, never with history.
+One tick does bounded work: the jobs that left the producer's list of unfinished jobs since the
+last tick (jobs/watch.py: they finished, and only they need a read), the in-flight markers that are
+due (read in due order, so jobs that are not due cost nothing), and one page of the inbox after a
+saved cursor, for manifests whose events were lost. Its cost grows with completions, due jobs and
+new manifests, never with history; a due job the listing shows still rendering needs no read, its
+marker is just pushed on. Without a listing (the local engine, or ICE refusing or failing it) due
+jobs are read one by one, as the only way to learn how they went.
 
-Inside a time budget (`highlights.budget`, set by the timer's handler from its function's timeout)
-the tick stops taking work when too little time is left: due jobs it did not reach stay due for the
-next tick, nothing is lost or done twice.
+Due work runs on `pipeline.workers` threads, each in a copy of the tick's context (its budget and
+credentials). Inside a time budget (`highlights.budget`, set by the timer's handler from its
+function's timeout) the tick stops taking work when too little time is left: due jobs it did not
+reach stay due, and jobs that left the list stay watched, for the next tick; nothing is lost or
+done twice.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, fields
+from functools import partial
 from itertools import islice
 from typing import Any
 
-from highlights import budget
+from highlights import budget, parallel
+from highlights.jobs import watch
 from highlights.jobs.accept import accept, submit
 from highlights.jobs.identity import ManifestRef, job_id_for
 from highlights.jobs.layout import Marker
@@ -50,10 +60,33 @@ class Tick:
     failed: int = 0  # unexpected errors: logged, the job backed off
     poisoned: int = 0  # jobs ended FAILED (Internal) after MAX_FAILURES unexpected errors
     doorbells: int = 0  # callbacks' doorbells answered
+    listed: int = 0  # jobs the producer listed as unfinished (anyone's)
+    left_list: int = 0  # watched jobs no longer listed: read, as they finished
+    vouched: int = 0  # due jobs the listing showed rendering: pushed on without a read
+    watched: int = 0  # jobs of ours the next tick starts from
+    listing: bool = False  # whether the producer's listing was used
     out_of_time: bool = False  # the budget ran out: what is still due waits for the next tick
 
     def to_dict(self) -> dict[str, int | bool]:
         return asdict(self)
+
+    def add(self, other: Tick) -> None:
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            setattr(self, f.name, (mine or theirs) if isinstance(mine, bool) else mine + theirs)
+
+
+@dataclass
+class _Done:
+    """What one task did, handed back to the tick's thread."""
+
+    tick: Tick = field(default_factory=Tick)
+    refusals: set[str] = field(default_factory=set)
+    watch: dict[str, str] = field(default_factory=dict)  # producer job id -> job id
+    unwatch: set[str] = field(default_factory=set)
+
+
+Task = Callable[[], _Done]
 
 
 def reconcile(pipeline: Pipeline) -> Tick:
@@ -71,36 +104,33 @@ def reconcile(pipeline: Pipeline) -> Tick:
 
 def _tick(pipeline: Pipeline, tick: Tick) -> None:
     now = pipeline.clock()
-    refusals: set[str] = set()
-    markers = pipeline.store.list(
-        pipeline.layout.inflight_prefix, page_size=pipeline.reconcile_batch
+    listing = watch.list_unfinished(pipeline)
+    watching: dict[str, str] = {}
+    gone: dict[str, str] = {}
+    if listing is not None:
+        tick.listing, tick.listed = True, len(listing.unfinished)
+        for producer_job_id, job_id in watch.load(pipeline).items():
+            known = listing.vouches_for(producer_job_id)
+            (watching if known else gone)[producer_job_id] = job_id
+        watching.update(gone)  # until a read finds them ended
+        tick.left_list = len(gone)
+    claimed = set(gone.values())  # one task per job and tick
+    tasks: Iterator[Task] = iter(
+        [partial(_left_list, pipeline, p, j, now) for p, j in gone.items()]
     )
-    for stored in markers:
-        marker = pipeline.layout.parse_inflight(stored.key)
-        if marker is None:
-            continue
-        if marker.due > now or tick.due >= pipeline.reconcile_batch:
-            break
-        if _out_of_time():
-            tick.out_of_time = True
-            break
-        tick.due += 1
-        job_id = marker.job_id
-        try:
-            _one(pipeline, stored, marker, now, tick)
-        except TransientError as exc:
-            tick.deferred += 1
-            log.warning("reconcile deferred: %s", exc.code, extra={"job_id": job_id})
-            _defer(pipeline, job_id)
-        except ServiceRefused as exc:
-            tick.refused += 1
-            refusals.add(exc.code)
-            _defer(pipeline, job_id)
-        except Exception as exc:
-            # One broken job must not stop the others, nor come back every tick: it backs off.
-            tick.failed += 1
-            log.exception("reconcile failed", extra={"job_id": job_id})
-            _contain(pipeline, stored.key, job_id, exc, tick)
+    refusals: set[str] = set()
+    work = parallel.bounded(
+        itertools.chain(tasks, _due_tasks(pipeline, now, listing, claimed)),
+        workers=max(1, pipeline.workers),
+        stop=_out_of_time,
+        name="reconcile",
+    )
+    for done in work:
+        tick.add(done.tick)
+        refusals |= done.refusals
+        for producer_job_id in done.unwatch:
+            watching.pop(producer_job_id, None)
+        watching.update(done.watch)
     if refusals:
         log.error(
             "the service refused the caller (%s) for %d job(s), which wait with back-off: check "
@@ -108,10 +138,37 @@ def _tick(pipeline: Pipeline, tick: Tick) -> None:
             ", ".join(sorted(refusals)),
             tick.refused,
         )
+    if listing is not None:
+        tick.watched = len(watching)
+        watch.save(pipeline, watching, listing)
     if _out_of_time():
         tick.out_of_time = True
     else:
         _sweep(pipeline, tick)
+
+
+def _due_tasks(
+    pipeline: Pipeline, now: float, listing: watch.Listing | None, claimed: set[str]
+) -> Iterator[Task]:
+    """A task per due marker, read lazily in due order: the listing stops at the first marker
+    not due yet, or after `reconcile_batch` of them."""
+    markers = pipeline.store.list(
+        pipeline.layout.inflight_prefix, page_size=max(1, min(pipeline.reconcile_batch, 1000))
+    )
+    taken = 0
+    for stored in markers:
+        marker = pipeline.layout.parse_inflight(stored.key)
+        if marker is None:
+            continue
+        if marker.due > now or taken >= pipeline.reconcile_batch:
+            return
+        taken += 1
+        if marker.job_id in claimed:
+            if marker.doorbell:  # the job is being read already: the doorbell just goes
+                yield partial(_drop_doorbell, pipeline, stored.key)
+            continue  # its other marker is the job's business this tick
+        claimed.add(marker.job_id)
+        yield partial(_due_task, pipeline, stored, marker, now, listing)
 
 
 def _out_of_time() -> bool:
@@ -119,49 +176,144 @@ def _out_of_time() -> bool:
     return left is not None and left < MIN_SECONDS_PER_JOB
 
 
-def _one(pipeline: Pipeline, stored: StoredObject, marker: Marker, now: float, tick: Tick) -> None:
-    if marker.doorbell:
-        # A callback rang: do the job's due work now, whatever its own marker says. The doorbell
-        # goes either way; the job's own marker (and its back-off) is the way back.
-        tick.doorbells += 1
+def _started(done: _Done) -> bool:
+    """A task handed over just before the budget ran low leaves its job as it was."""
+    if _out_of_time():
+        done.tick.out_of_time = True
+        return False
+    return True
+
+
+def _due_task(
+    pipeline: Pipeline,
+    stored: StoredObject,
+    marker: Marker,
+    now: float,
+    listing: watch.Listing | None,
+) -> _Done:
+    done = _Done()
+    if not _started(done):
+        return done
+    done.tick.due = 1
+
+    def work() -> None:
+        if marker.doorbell:
+            # A callback rang: do the job's due work now, whatever its own marker says. The
+            # doorbell goes either way; the job's own marker (and its back-off) is the way back.
+            done.tick.doorbells += 1
+            try:
+                _due(pipeline, stored.key, marker.job_id, now, done, doorbell=True)
+            finally:
+                pipeline.store.delete(stored.key)
+            return
+        _due(pipeline, stored.key, marker.job_id, now, done, doorbell=False, listing=listing)
+
+    _guarded(pipeline, done, marker.job_id, stored.key, work)
+    return done
+
+
+def _left_list(pipeline: Pipeline, producer_job_id: str, job_id: str, now: float) -> _Done:
+    """A watched job the listing no longer shows: read it (it ended, or the list was wrong)."""
+    done = _Done()
+    if not _started(done):
+        return done  # stays watched: the next tick reads it
+
+    def work() -> None:
+        record = _due(pipeline, None, job_id, now, done, doorbell=True)
+        if record is None or record.state.terminal or record.producer_job_id != producer_job_id:
+            done.unwatch.add(producer_job_id)
+
+    if not _guarded(pipeline, done, job_id, None, work):
+        done.unwatch.add(producer_job_id)  # its marker brings it back, on its back-off
+    return done
+
+
+def _drop_doorbell(pipeline: Pipeline, key: str) -> _Done:
+    done = _Done()
+    if _started(done):
+        done.tick.doorbells = 1
         try:
-            _due(pipeline, stored.key, marker.job_id, now, tick, doorbell=True)
-        finally:
-            pipeline.store.delete(stored.key)
-        return
-    _due(pipeline, stored.key, marker.job_id, now, tick, doorbell=False)
+            pipeline.store.delete(key)
+        except HighlightsError as exc:
+            log.warning("doorbell not removed: %s", getattr(exc, "code", exc))
+    return done
+
+
+def _guarded(
+    pipeline: Pipeline, done: _Done, job_id: str, key: str | None, work: Callable[[], None]
+) -> bool:
+    """Run a job's work; False when it raised something unexpected (the job backs off)."""
+    tick = done.tick
+    try:
+        work()
+    except TransientError as exc:
+        tick.deferred += 1
+        tick.out_of_time = tick.out_of_time or exc.code == "DeadlineExceeded"
+        log.warning("reconcile deferred: %s", exc.code, extra={"job_id": job_id})
+        _defer(pipeline, job_id)
+    except ServiceRefused as exc:
+        tick.refused += 1
+        done.refusals.add(exc.code)
+        _defer(pipeline, job_id)
+    except Exception as exc:
+        # One broken job must not stop the others, nor come back every tick: it backs off.
+        tick.failed += 1
+        log.exception("reconcile failed", extra={"job_id": job_id})
+        _contain(pipeline, key, job_id, exc, tick)
+        return False
+    return True
 
 
 def _due(
-    pipeline: Pipeline, key: str, job_id: str, now: float, tick: Tick, *, doorbell: bool
-) -> None:
+    pipeline: Pipeline,
+    key: str | None,
+    job_id: str,
+    now: float,
+    done: _Done,
+    *,
+    doorbell: bool,
+    listing: watch.Listing | None = None,
+) -> JobRecord | None:
+    """The job's due work; `key` is its marker (None for a job that left the listing, which is
+    handled like a doorbell). Returns the record as the work left it (None: no such job)."""
+    tick = done.tick
     try:
         record = pipeline.records.load(job_id)
     except NotFound:
-        if doorbell:
-            return
+        if doorbell or key is None:
+            return None
         # The accept that wrote this marker stopped before its record: start it again.
         ref = _marker_ref(pipeline, key)
         pipeline.store.delete(key)
         if ref is not None:
             accept(pipeline, ref)
             tick.recovered += 1
-        return
+        return None
     if record.state.terminal or (not doorbell and record.marker != key):
-        if not doorbell:
+        if not doorbell and key is not None:
             pipeline.store.delete(key)
             tick.stale_markers += 1
-        return
+        return record
     if now - record.created_at > pipeline.max_job_age:
-        pipeline.finish(_last_word(pipeline, record), JobState.TIMED_OUT)
+        ended = pipeline.finish(_last_word(pipeline, record), JobState.TIMED_OUT)
         tick.timed_out += 1
-        return
+        return ended
     if record.state is JobState.RECEIVED:
-        submit(pipeline, record)
+        submitted = submit(pipeline, record)
         tick.resubmitted += 1
-        return
-    observe(pipeline, job_id)
+        return submitted
+    listed = listing.vouches_for(record.producer_job_id) if listing else None
+    if listed is not None and record.producer_job_id:
+        # Still rendering, says the listing: no read. The marker moves on as the safety net, and
+        # the job is watched: the tick after it leaves the list reads it.
+        state = JobState.PROCESSING if listed == "Processing" else record.state
+        pushed = pipeline.advance(record, state, pipeline.poll_max, polls=record.polls + 1)
+        tick.vouched += 1
+        done.watch[record.producer_job_id] = job_id
+        return pushed
+    observed = observe(pipeline, job_id)
     tick.observed += 1
+    return observed
 
 
 def _last_word(pipeline: Pipeline, record: JobRecord) -> JobRecord:
@@ -183,7 +335,7 @@ def _defer(pipeline: Pipeline, job_id: str) -> None:
         log.warning("could not reschedule: %s", getattr(exc, "code", exc), extra={"job_id": job_id})
 
 
-def _contain(pipeline: Pipeline, key: str, job_id: str, exc: Exception, tick: Tick) -> None:
+def _contain(pipeline: Pipeline, key: str | None, job_id: str, exc: Exception, tick: Tick) -> None:
     """A job whose handling raised unexpectedly: its marker moves later, by a growing delay; after
     MAX_FAILURES in a row it ends FAILED (code Internal) with a result manifest. When even that
     cannot be written, the marker is set aside, out of the queue, where `highlights` shows it."""
@@ -212,7 +364,8 @@ def _contain(pipeline: Pipeline, key: str, job_id: str, exc: Exception, tick: Ti
             return
         except Exception:
             log.exception("could not back off or end the job", extra={"job_id": job_id})
-    _set_aside(pipeline, key, job_id, exc)
+    if key is not None:
+        _set_aside(pipeline, key, job_id, exc)
 
 
 def _set_aside(pipeline: Pipeline, key: str, job_id: str, exc: Exception) -> None:

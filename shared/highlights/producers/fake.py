@@ -1,44 +1,59 @@
 """An in-memory Producer that tests and benchmarks script: outcomes, timing and faults.
 
 Each job follows a plan: a sequence of JobStatus steps. `get` returns the next step on each call
-(or, with `step_seconds`, the step that the injected clock has reached) and repeats the last step
-forever. The default plan is Init → Processing → Finished with every output a Success.
+(or, with `step_seconds`, the step that the injected clock has reached; with `render_seconds`, a
+time per job over which its steps are spread) and repeats the last step forever. The default plan
+is Init → Processing → Finished with every output a Success. With `listing=True` it also answers
+`list_unfinished` as ICE's ListBatchMediaProducingJobs would, counting its pages in `list_calls`
+(meaningful when jobs move with the clock: a job moved by reads never moves unless read).
 
-Outputs follow the request's OutputConfig: `Count` videos (default 1), numbered from 1
-(FIRST_INDEX), each with `MediaURL` where `{index}` is replaced by its number. ICE does not document
-whether `{index}` starts at 0 or 1; 1 matches the sub-job numbering we report. Without `MediaURL`,
-`StorageLocation` + `FileName` (the VOD form) is used.
+The plans and the outputs a request asks for are in highlights.producers.fake_plans (re-exported
+here).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
+import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from highlights import user_data as user_data_keys
-from highlights.ports import JobStatus, NotFound, PermanentError, SubJob, SubJobState, SubmitRequest
+from highlights.ports import JobStatus, NotFound, PermanentError, SubmitRequest, UnfinishedState
+from highlights.producers.fake_plans import (
+    FIRST_INDEX,
+    Output,
+    PlanFactory,
+    _invalid,
+    plan_failed,
+    plan_partial,
+    plan_steps,
+    plan_stuck,
+    plan_success,
+    planned_outputs,
+)
 
-FIRST_INDEX = 1
+__all__ = [
+    "FIRST_INDEX",
+    "FakeProducer",
+    "Output",
+    "PlanFactory",
+    "Submission",
+    "plan_failed",
+    "plan_partial",
+    "plan_steps",
+    "plan_stuck",
+    "plan_success",
+    "planned_outputs",
+]
+
 MAX_CLIENT_TOKEN = 64
 MAX_USER_DATA_BYTES = 512  # ICE's documented limit for UserData
-
-PlanFactory = Callable[[str, SubmitRequest], Sequence[JobStatus]]
-"""Builds a job's steps from its id and request; `job_id` in the steps may be left empty."""
-
-
-@dataclass(frozen=True)
-class Output:
-    """One output video a request asks for."""
-
-    index: int
-    media_url: str | None
 
 
 @dataclass(frozen=True)
@@ -50,140 +65,6 @@ class Submission:
     request: SubmitRequest
     notify_url: str | None
     user_data: dict[str, Any]  # the request's UserData plus NotifyAddress, as ICE would get it
-
-
-# -- outputs and plans --------------------------------------------------------------------------
-
-
-def planned_outputs(request: SubmitRequest) -> list[Output]:
-    """The outputs of a request; PermanentError("InvalidParameter") for a bad OutputConfig."""
-    try:
-        config = json.loads(request.output_config)
-    except (TypeError, ValueError) as exc:
-        raise _invalid(f"OutputConfig is not JSON: {exc}") from None
-    if not isinstance(config, dict):
-        raise _invalid("OutputConfig must be a JSON object")
-    count = config.get("Count", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise _invalid(f"OutputConfig.Count must be a positive integer, got {count!r}")
-    template = _media_url_template(config)
-    return [
-        Output(index=i, media_url=template.replace("{index}", str(i)) if template else None)
-        for i in range(FIRST_INDEX, FIRST_INDEX + count)
-    ]
-
-
-def _media_url_template(config: dict[str, Any]) -> str | None:
-    if isinstance(config.get("MediaURL"), str):
-        return config["MediaURL"]
-    location, name = config.get("StorageLocation"), config.get("FileName")
-    if isinstance(location, str) and isinstance(name, str):
-        return f"https://{location}/{name}"
-    return None
-
-
-def plan_success(*, processing_steps: int = 1, duration: float = 30.0) -> PlanFactory:
-    """Init, `processing_steps` × Processing, then Finished with every output a Success."""
-    return plan_partial({}, processing_steps=processing_steps, duration=duration)
-
-
-def plan_partial(
-    failed: Mapping[int, tuple[str, str]] | Iterable[int],
-    *,
-    processing_steps: int = 1,
-    duration: float = 30.0,
-) -> PlanFactory:
-    """Finished, with the outputs in `failed` Failed: {index: (error_code, error_message)}.
-
-    A plain list of indexes fails them with a generic code. ICE reports a batch as Finished even
-    when some (or all) of its sub-jobs failed.
-    """
-    errors = _error_map(failed)
-
-    def build(job_id: str, request: SubmitRequest) -> list[JobStatus]:
-        outputs = planned_outputs(request)
-        unknown = set(errors) - {o.index for o in outputs}
-        if unknown:
-            raise ValueError(f"plan_partial: no output numbered {sorted(unknown)}")
-        final = tuple(_final_sub_job(job_id, o, errors.get(o.index), duration) for o in outputs)
-        return [*_running(job_id, outputs, processing_steps), JobStatus(job_id, "Finished", final)]
-
-    return build
-
-
-def plan_failed(
-    code: str = "InternalError", message: str = "scripted failure", *, processing_steps: int = 1
-) -> PlanFactory:
-    """The whole batch ends Failed with this code and message (every sub-job Failed too)."""
-
-    def build(job_id: str, request: SubmitRequest) -> list[JobStatus]:
-        outputs = planned_outputs(request)
-        subs = tuple(_sub_job(job_id, o, "Failed", error=(code, message)) for o in outputs)
-        failed = JobStatus(job_id, "Failed", subs, error_code=code, error_message=message)
-        return [*_running(job_id, outputs, processing_steps), failed]
-
-    return build
-
-
-def plan_stuck() -> PlanFactory:
-    """Init, then Processing forever."""
-
-    def build(job_id: str, request: SubmitRequest) -> list[JobStatus]:
-        return _running(job_id, planned_outputs(request), processing_steps=1)
-
-    return build
-
-
-def plan_steps(*steps: JobStatus) -> PlanFactory:
-    """Exactly these steps (their job_id is replaced by the real one)."""
-    if not steps:
-        raise ValueError("a plan needs at least one step")
-    return lambda job_id, request: steps
-
-
-def _error_map(failed: Mapping[int, tuple[str, str]] | Iterable[int]) -> dict[int, tuple[str, str]]:
-    if isinstance(failed, Mapping):
-        return dict(failed)
-    return {i: ("InternalError", f"scripted failure of output {i}") for i in failed}
-
-
-def _running(job_id: str, outputs: list[Output], processing_steps: int) -> list[JobStatus]:
-    init = JobStatus(job_id, "Init", tuple(_sub_job(job_id, o, "Init") for o in outputs))
-    processing = JobStatus(
-        job_id, "Processing", tuple(_sub_job(job_id, o, "Processing") for o in outputs)
-    )
-    return [init] + [processing] * processing_steps
-
-
-def _final_sub_job(
-    job_id: str, output: Output, error: tuple[str, str] | None, duration: float
-) -> SubJob:
-    if error is not None:
-        return _sub_job(job_id, output, "Failed", error=error)
-    media_id = hashlib.md5(f"{job_id}/{output.index}".encode(), usedforsecurity=False).hexdigest()
-    return dataclasses.replace(
-        _sub_job(job_id, output, "Success"),
-        media_id=media_id,
-        media_url=output.media_url,
-        duration=duration,
-    )
-
-
-def _sub_job(
-    job_id: str, output: Output, status: SubJobState, *, error: tuple[str, str] | None = None
-) -> SubJob:
-    code, message = error if error else (None, None)
-    return SubJob(
-        index=output.index,
-        status=status,
-        job_id=f"{job_id}-{output.index}",
-        error_code=code,
-        error_message=message,
-    )
-
-
-def _invalid(message: str) -> PermanentError:
-    return PermanentError(message, code="InvalidParameter")
 
 
 def _utc(seconds: float) -> str:
@@ -208,13 +89,17 @@ class _Job:
     started_at: float  # when the current plan began, on the injected clock
     reads: int = 0
     completed_at: float | None = None
+    step_seconds: float | None = None  # this job's own pace (render_seconds)
 
 
 class FakeProducer:
     """A scriptable, thread-safe, in-memory Producer.
 
     `step_seconds=None` moves a job one step per `get`; a number moves it one step per that many
-    seconds of `clock` since submit. `max_user_data_bytes=None` turns off ICE's UserData limit.
+    seconds of `clock` since submit; `render_seconds(job_id, request)` gives each job its own time
+    from submit to its last step. `max_user_data_bytes=None` turns off ICE's UserData limit.
+    `list_page_size` is ICE's MaxResults (a simulation of a sample of the jobs may give a
+    fraction, so that the pages counted are those of the whole).
     """
 
     def __init__(
@@ -225,9 +110,20 @@ class FakeProducer:
         step_seconds: float | None = None,
         id_prefix: str = "fake-",
         max_user_data_bytes: int | None = MAX_USER_DATA_BYTES,
+        render_seconds: Callable[[str, SubmitRequest], float] | None = None,
+        listing: bool = False,
+        list_page_size: float = 100,
     ) -> None:
         if step_seconds is not None and step_seconds <= 0:
             raise ValueError("step_seconds must be positive")
+        if list_page_size <= 0:
+            raise ValueError("list_page_size must be positive")
+        self._render_seconds = render_seconds
+        self._listing = listing
+        self._list_page = list_page_size
+        self._list_faults: deque[_Fault] = deque()
+        self._unfinished: dict[str, _Job] = {}  # jobs not yet seen at their last step
+        self.list_calls = 0  # pages, as ICE would serve them
         self._default_plan = plan or plan_success()
         self._clock = clock
         self._step_seconds = step_seconds
@@ -258,6 +154,7 @@ class FakeProducer:
             job = self._job(job_id)
             job.steps = self._build(plan, job_id, job.submission.request)
             job.started_at, job.reads, job.completed_at = self._clock(), 0, None
+            self._unfinished[job_id] = job
 
     def advance(self, job_id: str, steps: int | None = None) -> None:
         """Move a job on by `steps` (None: to its last step) without waiting."""
@@ -265,8 +162,9 @@ class FakeProducer:
             job = self._job(job_id)
             n = len(job.steps) if steps is None else steps
             job.reads += n
-            if self._step_seconds is not None:
-                job.started_at -= n * self._step_seconds
+            pace = job.step_seconds or self._step_seconds
+            if pace is not None:
+                job.started_at -= n * pace
 
     def fail_next_submit(
         self, exc: BaseException, times: int = 1, *, after_accept: bool = False
@@ -283,6 +181,11 @@ class FakeProducer:
         """Raise exc on the next `times` gets (the job does not move on)."""
         with self._lock:
             self._get_faults.append(_Fault(exc, times))
+
+    def fail_next_list(self, exc: BaseException, times: int = 1) -> None:
+        """Raise exc on the next `times` listings."""
+        with self._lock:
+            self._list_faults.append(_Fault(exc, times))
 
     # -- inspection -----------------------------------------------------------------------------
 
@@ -321,6 +224,27 @@ class FakeProducer:
             job.reads += 1
             return self._status(job, index)
 
+    def list_unfinished(self, since: float) -> dict[str, UnfinishedState] | None:
+        """Jobs Init or Processing now, created at or after `since`; None unless `listing`. One
+        listing per state, as ICE's API takes one Status a call: pages are counted per state."""
+        with self._lock:
+            if not self._listing:
+                return None
+            fault = _take(self._list_faults)
+            if fault:
+                raise fault.exc
+            found: dict[str, UnfinishedState] = {}
+            for job_id, job in list(self._unfinished.items()):
+                step = job.steps[self._step_index(job)]
+                if step.terminal:
+                    del self._unfinished[job_id]
+                elif job.created_at >= since and step.status in ("Init", "Processing"):
+                    found[job_id] = "Init" if step.status == "Init" else "Processing"
+            inits = sum(1 for s in found.values() if s == "Init")
+            for count in (inits, len(found) - inits):
+                self.list_calls += max(1, math.ceil(count / self._list_page))
+            return found
+
     # -- internals ------------------------------------------------------------------------------
 
     def _accept(self, request: SubmitRequest, client_token: str, notify_url: str | None) -> str:
@@ -344,7 +268,10 @@ class FakeProducer:
         steps = self._build(plan, job_id, request)
         now = self._clock()
         submission = Submission(job_id, client_token, request, notify_url, user_data)
-        self._jobs[job_id] = _Job(submission, steps, created_at=now, started_at=now)
+        job = _Job(submission, steps, created_at=now, started_at=now)
+        if self._render_seconds is not None:
+            job.step_seconds = self._render_seconds(job_id, request) / max(1, len(steps) - 1)
+        self._jobs[job_id] = self._unfinished[job_id] = job
         if client_token:
             self._by_token[client_token] = job_id
         self.submissions.append(submission)
@@ -371,10 +298,8 @@ class FakeProducer:
             raise NotFound(f"no job {job_id!r}") from None
 
     def _step_index(self, job: _Job) -> int:
-        if self._step_seconds is None:
-            elapsed = job.reads
-        else:
-            elapsed = int((self._clock() - job.started_at) // self._step_seconds)
+        pace = job.step_seconds or self._step_seconds
+        elapsed = job.reads if pace is None else int((self._clock() - job.started_at) // pace)
         return max(0, min(elapsed, len(job.steps) - 1))
 
     def _status(self, job: _Job, index: int) -> JobStatus:

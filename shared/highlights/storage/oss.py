@@ -23,9 +23,11 @@ starting with `/` or `\\`, ending with `/`, containing NUL, not UTF-8, or over 1
 Credentials come from the arguments, or at every call from the invocation or the environment
 (`highlights.credentials.current`: Function Compute's STS token expires while an instance lives on):
 `oss2.StsAuth` with a token, `oss2.Auth` without, one oss2 Bucket per set of credentials.
-Inside a time budget (`highlights.budget`) attempts and socket timeouts are clipped to it. The secret and the token never appear in our
-messages, and are masked in oss2's own log records (oss2 logs request headers at DEBUG level and
-error details, which can echo signed headers, at INFO level).
+Every attempt first takes a token from the process's OSS bucket (highlights.rate), when the store
+is given one. Inside a time budget (`highlights.budget`) attempts and socket timeouts are clipped
+to it. The secret and the token never appear in our messages, and are masked in oss2's own log
+records (oss2 logs request headers at DEBUG level and error details, which can echo signed
+headers, at INFO level).
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from highlights.ports import (
     StoredObject,
     TransientError,
 )
+from highlights.rate import TokenBucket
 from highlights.retry import DEFAULT_BASE, DEFAULT_CAP, retry
 from highlights.storage.oss_secrets import guard_oss2_logs, known_secrets, redact
 
@@ -135,6 +138,7 @@ class OssStore:
         backoff_cap: float = DEFAULT_CAP,
         sleep: Callable[[float], object] = time.sleep,
         rng: Callable[[], float] = random.random,
+        limiter: TokenBucket | None = None,
     ) -> None:
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
@@ -151,6 +155,7 @@ class OssStore:
         self._backoff = (backoff_base, backoff_cap)
         self._sleep = sleep
         self._rng = rng
+        self._limiter = limiter
         self._buckets: dict[str, Any] = {}
         self._buckets_lock = threading.Lock()
 
@@ -334,6 +339,14 @@ class OssStore:
         left = budget.remaining()
         if left is not None and left < budget.MIN_CALL_SECONDS:
             raise budget.DeadlineExceeded(f"OSS {op}")
+        limiter = self._limiter
+        if limiter is not None:
+            unlimited = call
+
+            def call() -> Any:
+                limiter.acquire(f"OSS {op}")
+                return unlimited()
+
         return retry(
             call,
             classify=lambda exc: self._classify(exc, op, key, create_only=create_only),

@@ -181,7 +181,8 @@ def test_a_job_that_keeps_failing_backs_off_then_ends_failed_internal(
 def test_failing_jobs_back_off_so_a_good_one_behind_120_of_them_is_served(
     pipeline: Pipeline, store: MemoryStore, clock: Clock, producer: FakeProducer
 ) -> None:
-    """A tick takes the 100 oldest due jobs; failing ones move later and stop crowding it."""
+    """A tick takes the oldest due jobs; failing ones move later and stop crowding it."""
+    pipeline.reconcile_batch = 100
     bad = [accept(pipeline, upload(store, f"manifests/bad{i}.json")).job_id for i in range(120)]
     clock.advance(1)
     good = accept(pipeline, upload(store, "manifests/good.json")).job_id

@@ -4,6 +4,7 @@ from highlights.producers.ice.answers import job_status, parse_extend
 from highlights.producers.ice.errors import classify_error
 from highlights.producers.ice.producer import (
     GET,
+    LIST,
     SUBMIT,
     IceProducer,
     clear_client_cache,
@@ -13,6 +14,7 @@ from highlights.producers.ice.producer import (
 
 __all__ = [
     "GET",
+    "LIST",
     "SUBMIT",
     "IceProducer",
     "classify_error",

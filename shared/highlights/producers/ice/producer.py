@@ -1,4 +1,5 @@
-"""ICE's batch job (SubmitBatchMediaProducingJob, GetBatchMediaProducingJob) as a Producer.
+"""ICE's batch job (SubmitBatchMediaProducingJob, GetBatchMediaProducingJob) as a Producer, with
+ListBatchMediaProducingJobs for the timer's listing of unfinished jobs (see `list_unfinished`).
 
 The SDK (`alibabacloud-ice20201109`, about half a second to import) is imported and its client
 built on the first call, or by `warm_up()` (a Function Compute initializer), never at module import.
@@ -20,6 +21,9 @@ A submit retried after a timeout sends the same ClientToken, so ICE answers with
 attempt created instead of starting a second one. Messages carry the code, the HTTP status, ICE's
 message and request id, never credentials; SDK exceptions (which hold the signed request) are not
 chained into tracebacks.
+
+Rate: every attempt takes a token from the process's ICE bucket first (highlights.rate; ICE
+documents 30 requests a second), so threads working together never exceed it.
 """
 
 from __future__ import annotations
@@ -37,9 +41,11 @@ from urllib.parse import urlsplit
 from highlights import budget
 from highlights import user_data as user_data_keys
 from highlights.credentials import Credentials, require, source
-from highlights.ports import JobStatus, NotFound, PermanentError, SubmitRequest
+from highlights.ports import JobStatus, NotFound, PermanentError, SubmitRequest, UnfinishedState
 from highlights.producers.ice.answers import job_status
 from highlights.producers.ice.errors import Malformed, classify_error
+from highlights.producers.ice.listing import Lister
+from highlights.rate import TokenBucket
 from highlights.retry import DEFAULT_BASE, DEFAULT_CAP, retry
 
 DEFAULT_CONNECT_TIMEOUT_MS = 3_000
@@ -48,9 +54,11 @@ DEFAULT_BUDGET_SECONDS = 20.0
 MIN_ATTEMPT_TIMEOUT_MS = 100
 MAX_USER_DATA_BYTES = 512
 MAX_CLIENT_TOKEN = 64
+LIST_PAGE_SIZE = 100  # ListBatchMediaProducingJobs' MaxResults: 1 to 100
 
 SUBMIT = "SubmitBatchMediaProducingJob"
 GET = "GetBatchMediaProducingJob"
+LIST = "ListBatchMediaProducingJobs"
 
 _HOST = re.compile(r"[A-Za-z0-9.-]+(?::\d{1,5})?")
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -161,9 +169,13 @@ class IceProducer:
         sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         rng: Callable[[], float] = random.random,
+        limiter: TokenBucket | None = None,
+        list_streams: int = 8,
     ) -> None:
         if connect_timeout_ms < 1 or read_timeout_ms < 1 or budget_seconds <= 0:
             raise ValueError("timeouts and budget must be positive")
+        self._limiter = limiter
+        self._lister = Lister(self._list_page, streams=list_streams)
         self.region = region
         self.host, self.protocol = ice_endpoint(region, endpoint)
         self.connect_timeout_ms = int(connect_timeout_ms)
@@ -243,6 +255,36 @@ class IceProducer:
         job = self._run(GET, call, job_id=job_id)
         return job_status(job_id, job)
 
+    def list_unfinished(self, since: float) -> dict[str, UnfinishedState]:
+        """Every batch job of the account and region still Init or Processing, created since
+        `since`: see highlights.producers.ice.listing."""
+        return self._lister.unfinished(since, time.time())
+
+    def _list_page(
+        self, status: str, start: str, end: str, token: str | None
+    ) -> tuple[list[Any], str | None]:
+        """One page of ListBatchMediaProducingJobs, oldest first: its jobs and the NextToken."""
+
+        def call(client: Any, runtime: Any) -> tuple[list[Any], str | None]:
+            from alibabacloud_ice20201109 import models
+
+            sdk_request = models.ListBatchMediaProducingJobsRequest(
+                status=status,
+                start_time=start,
+                end_time=end,
+                sort_by="asc",
+                max_results=LIST_PAGE_SIZE,
+                next_token=token,
+            )
+            response = client.list_batch_media_producing_jobs_with_options(sdk_request, runtime)
+            body = getattr(response, "body", None)
+            if body is None:
+                raise Malformed("no body in the answer")
+            jobs = list(getattr(body, "editing_batch_job_list", None) or [])
+            return jobs, getattr(body, "next_token", None) or None
+
+        return cast("tuple[list[Any], str | None]", self._run(LIST, call))
+
     # -- calls and errors -------------------------------------------------------------------------
 
     def _run(
@@ -258,6 +300,8 @@ class IceProducer:
 
         def attempt() -> Any:
             nonlocal secrets
+            if self._limiter is not None:
+                self._limiter.acquire(what)
             creds = self._credentials_now()
             secrets = creds.secrets()
             client = self._client(creds)  # inside: a failure to build it is classified too
