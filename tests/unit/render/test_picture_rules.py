@@ -205,7 +205,7 @@ def test_without_samples_nothing_changes() -> None:
 def test_the_branch_samples_crops_and_grids() -> None:
     graph = branch("in", "out", (1280, 720), SampleParams())
     assert graph.startswith("[in]select='isnan(prev_selected_t)+gte(t-prev_selected_t,0.5)'")
-    assert "cropdetect=limit=24:round=2:reset_count=1:skip=0" in graph
+    assert "cropdetect=limit=0.094118:round=2:reset_count=1:skip=0" in graph  # 24 of 255
     assert "scale=320:180:flags=area" in graph
     assert graph.endswith("hstack=inputs=2,format=gray[out]")
     assert text_size((320, 180), SampleParams()) == (320, 180)
