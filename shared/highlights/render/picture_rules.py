@@ -31,8 +31,10 @@ Title cards (``is_card``)
 Shots (``is_titles``, ``is_card_shot``)
     A shot that starts within ``title_window`` of the film's start, or ends within it of the
     film's end (a share of the film, at most ``title_window_max`` seconds), with title text in
-    ``title_share`` of its samples is titles over pictures, left out like credits. A shot anywhere whose samples are mostly cards (``card_share``) is
-    kept but flagged: matching uses it only when nothing else fits.
+    ``title_share`` of its samples is titles over pictures, left out like credits, unless the
+    film shows such text as often between the windows (``text_throughout``: subtitles at the
+    top of the frame, a caption bar). A shot anywhere whose samples are mostly cards
+    (``card_share``) is kept but flagged: matching uses it only when nothing else fits.
 """
 
 from __future__ import annotations
@@ -266,6 +268,15 @@ def is_titles(
     window = title_window(duration, rules)
     at_an_end = start < window or end > duration - window
     return at_an_end and text.samples > 0 and text.titled >= rules.title_share * text.samples
+
+
+def text_throughout(samples: Sequence[Sample], duration: float, rules: PictureRules) -> bool:
+    """Title text in ``title_share`` of the samples between the title windows too: subtitles
+    set at the top of the frame, a caption bar, a broadcaster's text; what the film shows all
+    along is not its opening titles or end credits."""
+    window = title_window(duration, rules)
+    text = shot_text(samples, window, duration - window, rules)
+    return text.samples > 0 and text.titled >= rules.title_share * text.samples
 
 
 def is_card_shot(text: ShotText, rules: PictureRules) -> bool:

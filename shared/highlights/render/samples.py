@@ -64,7 +64,7 @@ def branch(source: str, out: str, frame: tuple[int, int], params: SampleParams) 
     return ";".join(
         [
             f"[{source}]select='isnan(prev_selected_t)+gte(t-prev_selected_t,{params.every:g})',"
-            f"cropdetect=limit={params.crop_limit}:round=2:reset_count=1:skip=0,"
+            f"cropdetect=limit={crop_share(params)}:round=2:reset_count=1:skip=0,"
             f"scale={width}:{height}:flags=area,format=gray,split=3[sg0][sg1][sg2]",
             f"[sg0]{opening}[sopen]",
             f"[sg1][sopen]blend=all_mode=subtract,lut=y='if(gt(val,{params.stroke_level}),255,0)',"
@@ -74,6 +74,13 @@ def branch(source: str, out: str, frame: tuple[int, int], params: SampleParams) 
             f"[sstrokes][sedges]hstack=inputs=2,format=gray[{out}]",
         ]
     )
+
+
+def crop_share(params: SampleParams) -> str:
+    """cropdetect's limit as a share of the pixel range: ffmpeg scales a limit under 1 to the
+    frames' bit depth, while a whole number is a raw level (24 would be below a 10-bit film's
+    black, 64, and its bars would never be found)."""
+    return f"{min(params.crop_limit, 254) / 255:.6f}"
 
 
 def grid_bound(seconds: float, params: SampleParams) -> int:

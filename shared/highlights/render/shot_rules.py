@@ -44,6 +44,7 @@ from highlights.render.picture_rules import (
     picture_area,
     shot_text,
     subtitle_rows,
+    text_throughout,
 )
 
 ShotKind = Literal["content", "still", "black", "credits", "titles", "fragment"]
@@ -333,11 +334,12 @@ def _mark_titles(
 ) -> tuple[Shot, ...]:
     """Label content pieces near either end that show titles; return the title cards kept."""
     cards: list[Shot] = []
+    throughout = text_throughout(samples, duration, rules.picture)
     for piece in pieces:
         if piece.kind != "content":
             continue
         text = shot_text(samples, piece.start, piece.end, rules.picture)
-        if is_titles(text, piece.start, piece.end, duration, rules.picture):
+        if not throughout and is_titles(text, piece.start, piece.end, duration, rules.picture):
             piece.kind = "titles"
         elif is_card_shot(text, rules.picture):
             cards.append(Shot(piece.start, piece.end, "content"))

@@ -63,7 +63,7 @@ __all__ = [
     "parse_decode_log",
 ]
 
-ANALYSIS_VERSION = 2  # bump when the pass or its parsing changes: old cache entries then miss
+ANALYSIS_VERSION = 3  # bump when the pass or its parsing changes: old cache entries then miss
 MIN_CHUNK = 60.0  # seconds; shorter films are decoded by one process
 CHUNK_OVERLAP = 1.0  # seconds decoded before a chunk's start, so a cut there is still seen
 

@@ -3,9 +3,9 @@
 ``EnableSubtitleMatch`` matches narration sentences against what is said on screen; offline,
 the film's own subtitles stand in for ICE's OCR/ASR. A sidecar file beside the video with the
 same stem (``film.srt``, or ``film.zh.srt`` and the like; ``media.sidecar_key`` finds it in the
-store) wins over an embedded stream (``planning.analysis``). The formats are read by pysubs2;
-``dialogue`` then keeps only what is said (no override tags, drawings, HTML-like tags or WebVTT
-inline timestamps).
+store) wins over an embedded stream (``planning.analysis``). The formats are read by pysubs2,
+as the content says (``decode_text`` finds the encoding); ``dialogue`` then keeps only what is
+said (no override tags, drawings, HTML-like tags or WebVTT inline timestamps).
 
 ``similarity`` is a cosine over character n-grams and words of normalised text (NFKC, lower
 case, punctuation and symbols removed): CJK runs give single characters and character pairs,
@@ -18,6 +18,7 @@ it is a few lines of standard library.
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import math
 import os
@@ -48,6 +49,7 @@ class Cue:
 # breaks. ``dialogue`` keeps what is said: no override tags, no drawings (``{\p1}m 0 0 l ...``
 # draws a shape until ``{\p0}``), no HTML-like tags, no WebVTT inline timestamps.
 FORMATS = {".srt": "srt", ".ass": "ass", ".ssa": "ssa", ".vtt": "vtt"}
+READABLE = "SubRip, ASS/SSA or WebVTT"
 _OVERRIDE = re.compile(r"(\{[^{}]*\})")
 _DRAWING = re.compile(r"\\p\s*(\d+)")
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
@@ -80,18 +82,30 @@ def _first_paragraph(text: str) -> str:
 
 
 def parse_subtitles(text: str, suffix: str = ".srt") -> list[Cue]:
-    """The cues of a subtitle file's ``text``, read as its ``suffix`` says (``FORMATS``; SubRip
-    for anything else), in time order; comments, empty and zero-length lines left out."""
+    """The cues of a subtitle file's ``text``, in time order; comments, empty and zero-length
+    lines left out. The format is the one the text is in (pysubs2 recognises it), else the one
+    its ``suffix`` says (``FORMATS``; SubRip for anything else). ``RenderError`` when text that
+    is not blank is in no format pysubs2 knows and holds no subtitle event (another kind of
+    file)."""
     import pysubs2  # the engine's only user of it: not imported by the cloud functions
 
-    fmt = FORMATS.get(suffix.lower(), "srt")
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return []
+    # The content says the format (a SubRip file named .vtt is common); the suffix only when
+    # the content is not recognised.
+    try:
+        fmt, known = pysubs2.formats.autodetect_format(text), True
+    except pysubs2.Pysubs2Error:
+        fmt, known = FORMATS.get(suffix.lower(), "srt"), False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a malformed field is read as its default, and says so
         try:
             events = pysubs2.SSAFile.from_string(text, format_=fmt).events
         except (pysubs2.Pysubs2Error, ValueError) as exc:
             raise RenderError(f"unreadable {fmt} subtitles: {exc}") from None
+    if not events and not known:
+        raise RenderError(f"no subtitles in it: not {READABLE} text")
     cues: list[Cue] = []
     for event in events:
         if event.is_comment:
@@ -110,12 +124,33 @@ def parse_srt(text: str) -> list[Cue]:
 
 def load_subtitles(path: str | os.PathLike[str]) -> list[Cue]:
     path = Path(path)
-    raw = path.read_bytes()
+    return parse_subtitles(decode_text(path.read_bytes()), path.suffix)
+
+
+_BOMS = (  # UTF-32's little-endian mark begins with UTF-16's: it is looked for first
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def decode_text(raw: bytes) -> str:
+    """A subtitle file's text: the encoding its byte-order mark says (Windows editors save
+    "Unicode" as UTF-16), UTF-16 without one when every other byte of its start is zero (the
+    ASCII of timing lines), else UTF-8, else GB18030 (older Chinese files)."""
+    for bom, encoding in _BOMS:
+        if raw.startswith(bom):
+            return raw.decode(encoding, errors="replace")
+    head = raw[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if max(even, odd) > len(head) // 8 and min(even, odd) < max(even, odd) // 8:
+        return raw.decode("utf-16-le" if odd > even else "utf-16-be", errors="replace")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError:
-        text = raw.decode("gb18030", errors="replace")  # older Chinese subtitle files
-    return parse_subtitles(text, path.suffix)
+        return raw.decode("gb18030", errors="replace")
 
 
 # -- finding -----------------------------------------------------------------------------------------

@@ -185,6 +185,18 @@ def test_outputs_show_no_black_stripes_inside_the_picture(
     assert min(stripes(row_means(frame, size[0], rows))) > 60
 
 
+def test_bars_are_found_in_a_10_bit_film(films: Films, tmp_path: Path) -> None:
+    # Black is level 64 of 1023 there: a black level given as a raw 8-bit number (24) would
+    # take the bars for picture.
+    ten = tmp_path / "pillarbox-10bit.mkv"
+    subprocess.run(
+        [ffmpeg_path(), "-v", "error", "-i", str(films.pillarbox.path), "-t", "3", "-an",
+         "-c:v", "ffv1", "-pix_fmt", "yuv420p10le", str(ten)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    assert detect_shots(ten).picture == (40, 0, 240, 180)
+
+
 def test_a_film_without_bars_is_composed_as_before(films: Films, tmp_path: Path) -> None:
     store = bucket_with(films.plain, tmp_path)
     (timeline,) = plan(store, (180, 320))

@@ -20,10 +20,13 @@ from typing import Any
 
 import pytest
 
+from highlights.manifest.models import ProcessConfig
 from highlights.ports import SubmitRequest
 from highlights.producers.local import LocalProducer
 from highlights.render.errors import ToolError
 from highlights.render.ffmpeg import ffprobe_path, input_args, run_ffmpeg
+from highlights.render.planning.analysis import analyse
+from highlights.render.planning.warnings import Warnings
 from highlights.render.probe import MediaRefused, probe
 from highlights.storage.local import LocalStore
 from tests.integration.render.conftest import NEEDS_FFMPEG
@@ -192,6 +195,34 @@ def test_a_symlinked_sidecar_leading_out_fails_the_job_and_is_never_read(
     assert record["error_code"] == "InvalidMedia.OutsideBucket"
     assert "media/film.srt" in record["error_message"]
     assert not any("SECRET" in s or str(store.root) in s for s in strings(record))
+
+
+def test_a_sidecar_that_is_no_subtitles_fails_the_job_naming_it(
+    bucket: tuple[LocalStore, Tripwire],
+) -> None:
+    store, _ = bucket
+    store.put("media/film.srt", store.get("media/film.mp4")[:4096])  # a video under an .srt name
+    record = submit(
+        store, {"MediaArray": ["media/film.mp4"]}, ProcessConfig={"EnableSubtitleMatch": True}
+    )
+    assert record["status"] == "Failed"
+    assert record["error_code"] == "InvalidMedia.Unsupported"
+    assert "media/film.srt" in record["error_message"]
+    assert "not SubRip, ASS/SSA or WebVTT" in record["error_message"]
+
+
+def test_a_sidecar_without_dialogue_is_named_in_the_warning(
+    bucket: tuple[LocalStore, Tripwire], tmp_path: Path
+) -> None:
+    store, _ = bucket
+    drawing = "Dialogue: 0,0:00:00.50,0:00:02.00,Default,,0,0,0,,{\\p1}m 0 0 l 9 0 9 9{\\p0}"
+    store.put("media/film.ass", f"[Script Info]\n\n[Events]\n{drawing}\n".encode())
+    found = Warnings()
+    analyse("media/film.mp4", store, ProcessConfig(EnableSubtitleMatch=True), tmp_path,
+            want_faces=False, warnings=found)  # fmt: skip
+    assert found.as_list() == [
+        "media/film.mp4: its subtitles media/film.ass hold no dialogue to match with"
+    ]
 
 
 ABSOLUTE = re.compile(r"(?<![\w:/.%~-])/(?:[^\s/'\"]+/)+")

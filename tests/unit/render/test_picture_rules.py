@@ -181,6 +181,18 @@ def test_titles_over_pictures_at_either_end_are_left_out_but_not_in_the_middle()
     assert result.subtitle_rows[0][0] == 4.0
 
 
+def test_text_shown_all_through_the_film_is_not_titles() -> None:
+    # Dialogue set at the top of the frame, in every shot: the shots at either end are not
+    # opening titles or end credits.
+    top = {"lines": {2: (3, 12), 3: (3, 12)}, "edges": 2}
+    samples = every_half_second(0, 30, **top)
+    result = build_analysis(raw_with(samples, 30.0, [6.0, 12.0, 18.0, 24.0]), ShotRules())
+    assert [(s.start, s.end) for s in result.shots] == [
+        (0.0, 6.0), (6.0, 12.0), (12.0, 18.0), (18.0, 24.0), (24.0, 30.0)
+    ]  # fmt: skip
+    assert result.dropped == ()
+
+
 def test_title_cards_are_kept_but_listed_and_bars_are_measured() -> None:
     samples = [
         *every_half_second(0, 10, bounds=(40, 0, 279, 179), edges=1),
@@ -205,7 +217,7 @@ def test_without_samples_nothing_changes() -> None:
 def test_the_branch_samples_crops_and_grids() -> None:
     graph = branch("in", "out", (1280, 720), SampleParams())
     assert graph.startswith("[in]select='isnan(prev_selected_t)+gte(t-prev_selected_t,0.5)'")
-    assert "cropdetect=limit=24:round=2:reset_count=1:skip=0" in graph
+    assert "cropdetect=limit=0.094118:round=2:reset_count=1:skip=0" in graph  # 24 of 255
     assert "scale=320:180:flags=area" in graph
     assert graph.endswith("hstack=inputs=2,format=gray[out]")
     assert text_size((320, 180), SampleParams()) == (320, 180)

@@ -10,6 +10,7 @@ from highlights.render.errors import RenderError
 from highlights.render.probe import SubtitleStream
 from highlights.render.subtitles import (
     Cue,
+    decode_text,
     dialogue,
     extract_embedded,
     normalise,
@@ -84,8 +85,38 @@ def test_ass_drawings_are_never_dialogue() -> None:
 
 def test_unknown_suffixes_are_read_as_subrip_and_garbage_gives_nothing() -> None:
     assert parse_subtitles(SRT, ".txt") == parse_srt(SRT)
-    assert parse_subtitles("no timing lines at all\n\n\n", ".srt") == []
     assert parse_subtitles("[Events]\nDialogue: nonsense\n", ".ass") == []
+    assert parse_subtitles(" \n\r\n", ".srt") == []  # blank: no dialogue, not an error
+    assert parse_subtitles("WEBVTT\n\nNOTE nothing said yet\n", ".vtt") == []
+
+
+def test_text_that_is_no_subtitles_is_refused_rather_than_read_as_none() -> None:
+    for text in ("no timing lines at all\n\n\n", "\x89PNG\r\n\x1a\n\x00\x00\rIHDR"):
+        with pytest.raises(RenderError, match="not SubRip, ASS/SSA or WebVTT"):
+            parse_subtitles(text, ".srt")
+
+
+def test_the_content_says_the_format_whatever_the_suffix() -> None:
+    vtt = "WEBVTT\r\n\r\n00:00:01.000 --> 00:00:02.500\r\nHello <00:00:01.500>there\r\n"
+    assert parse_subtitles(vtt, ".srt") == [Cue(1.0, 2.5, "Hello there")]
+    assert parse_subtitles(ASS, ".srt") == parse_subtitles(ASS, ".ass")
+    assert parse_subtitles(SRT, ".vtt") == parse_srt(SRT)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        SRT.encode("utf-8"),
+        SRT.lstrip("\ufeff").encode("gb18030"),  # older Chinese files
+        SRT.encode("utf-16"),  # with its byte-order mark: Windows "Unicode"
+        SRT.encode("utf-16-be"),
+        SRT.lstrip("\ufeff").encode("utf-16-le"),  # no mark
+        SRT.lstrip("\ufeff").encode("utf-16-be"),
+        SRT.encode("utf-32"),
+    ],
+)
+def test_subtitle_files_are_decoded_whatever_their_encoding(raw: bytes) -> None:
+    assert parse_srt(decode_text(raw)) == parse_srt(SRT)
 
 
 def test_normalise_drops_case_punctuation_and_width() -> None:

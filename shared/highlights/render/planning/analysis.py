@@ -91,9 +91,10 @@ def faces_wanted(inputs: InputConfig, warnings: Warnings) -> bool:
     return wanted
 
 
-def _subtitles(key: str, folder: MediaFolder, info: MediaInfo, cache_dir: Path) -> tuple[Cue, ...]:
+def _subtitles(
+    key: str, folder: MediaFolder, info: MediaInfo, cache_dir: Path, sidecar: str | None
+) -> tuple[Cue, ...]:
     path = folder.path_for(key)
-    sidecar = sidecar_key(key, folder)
     if sidecar is not None:
         try:
             return tuple(load_subtitles(folder.path_for(sidecar)))
@@ -157,8 +158,11 @@ def analyse(
     else:
         source.shots = ((0.0, info.duration),)
     if process.enable_subtitle_match:
-        source.cues = _subtitles(key, folder, info, cache_dir)
-        if not source.cues:
+        sidecar = sidecar_key(key, folder)
+        source.cues = _subtitles(key, folder, info, cache_dir, sidecar)
+        if not source.cues and sidecar is not None:
+            warnings.add(f"{key}: its subtitles {sidecar} hold no dialogue to match with")
+        elif not source.cues:
             # Say why burned-in text did not help either: OCR found none, or is not installed.
             why = (
                 "and OCR found no burned-in text"
