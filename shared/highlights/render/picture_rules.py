@@ -35,15 +35,24 @@ Shots (``is_titles``, ``is_card_shot``)
     film shows such text as often between the windows (``text_throughout``: subtitles at the
     top of the frame, a caption bar). A shot anywhere whose samples are mostly cards
     (``card_share``) is kept but flagged: matching uses it only when nothing else fits.
+
+Reading (``title_regions``, ``TitleReader``)
+    The look alone is fooled by bright crisp shapes (a fractal's rim). Where a reader is given
+    (tesseract: ``title_ocr.py``), a shot these rules call titles is dropped only when words are
+    read in a frame region that showed title lines: ``title_regions`` picks up to ``read_count``
+    such samples (spread over the shot) and the rows of their title lines.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 Rect = tuple[int, int, int, int]  # x, y, width, height
+TitleRegion = tuple[float, float, float]  # sample time, top and bottom of its title lines (shares)
+# Does the shot (start, end) show words in any of these regions? (see ``title_regions``)
+TitleReader = Callable[[float, float, Sequence[TitleRegion]], bool]
 Bounds = tuple[int, int, int, int]  # x1, y1, x2, y2 (inclusive) of what is not black
 
 GRID_ROWS = 24
@@ -103,6 +112,7 @@ class PictureRules:
     title_window_max: float = 600.0  # seconds
     title_share: float = 0.5  # share of a shot's samples that show title text
     card_share: float = 0.6  # share of a shot's samples that are cards
+    read_count: int = 2  # samples of a candidate title shot a reader reads
 
 
 @dataclass(frozen=True)
@@ -281,6 +291,24 @@ def text_throughout(samples: Sequence[Sample], duration: float, rules: PictureRu
 
 def is_card_shot(text: ShotText, rules: PictureRules) -> bool:
     return text.samples > 0 and text.cards >= rules.card_share * text.samples
+
+
+def title_regions(
+    samples: Sequence[Sample], start: float, end: float, rules: PictureRules
+) -> tuple[TitleRegion, ...]:
+    """Up to ``read_count`` samples of [start, end) that show title lines, spread over the shot,
+    each with the rows its title lines span (top, bottom: shares of the frame's height)."""
+    titled: list[TitleRegion] = []
+    for sample in samples:
+        if start <= sample.time < end:
+            lines = titles_in(text_lines(sample, rules), rules)
+            if lines:
+                top = min(line.top for line in lines) / GRID_ROWS
+                bottom = (max(line.bottom for line in lines) + 1) / GRID_ROWS
+                titled.append((sample.time, round(top, 4), round(bottom, 4)))
+    count = min(rules.read_count, len(titled))
+    picks = sorted({(k + 1) * len(titled) // (count + 1) for k in range(count)})
+    return tuple(titled[i] for i in picks)
 
 
 def subtitle_rows(

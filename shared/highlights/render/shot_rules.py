@@ -24,7 +24,9 @@ These rules turn them into shots:
    mostly shows text above the subtitle band is left out ("titles"); a shot that is mostly a
    title card (text on a plain ground) is kept but listed in ``cards``. The samples also give the
    picture area inside black bars (``picture``) and the rows burned-in subtitles take
-   (``subtitle_rows``).
+   (``subtitle_rows``). With a ``TitleReader`` (``build_analysis``'s ``read_titles``), a shot
+   the look calls titles is dropped only when the reader finds words in it; at most
+   ``title_reads`` shots a film are read, the look alone decides for any further ones.
 """
 
 from __future__ import annotations
@@ -39,12 +41,14 @@ from highlights.render.picture_rules import (
     PictureRules,
     Rect,
     Sample,
+    TitleReader,
     is_card_shot,
     is_titles,
     picture_area,
     shot_text,
     subtitle_rows,
     text_throughout,
+    title_regions,
 )
 
 ShotKind = Literal["content", "still", "black", "credits", "titles", "fragment"]
@@ -123,6 +127,7 @@ class ShotRules:
     min_credits: float = 1.0  # dark runs shorter than this are not credits
     snap: float = 0.08  # boundaries closer than this (about two frames) are the same boundary
     picture: PictureRules = field(default_factory=PictureRules)  # bars, titles, cards
+    title_reads: int = 8  # candidate title shots a film's reader reads at most (cost bound)
 
 
 @dataclass(frozen=True)
@@ -285,9 +290,15 @@ def _merge_short(pieces: list[_Piece], strengths: list[float], rules: ShotRules)
 
 
 def build_analysis(
-    raw: RawAnalysis, rules: ShotRules | None = None, *, source: str = "", from_cache: bool = False
+    raw: RawAnalysis,
+    rules: ShotRules | None = None,
+    *,
+    source: str = "",
+    from_cache: bool = False,
+    read_titles: TitleReader | None = None,
 ) -> ShotAnalysis:
-    """Apply the rules (see the module docstring) to one decode pass's measurements."""
+    """Apply the rules (see the module docstring) to one decode pass's measurements;
+    ``read_titles`` confirms the shots the look calls titles (None: the look decides)."""
     rules = rules or ShotRules()
     duration = raw.duration
     if duration <= 0:
@@ -308,7 +319,7 @@ def build_analysis(
     opening = next((c for c in credits if c.start < duration / 2), None)
     closing = next((c for c in credits if c.start >= duration / 2), None)
     _merge_short(pieces, strengths, rules)
-    cards = _mark_titles(pieces, raw.samples, rules, duration)
+    cards = _mark_titles(pieces, raw.samples, rules, duration, read_titles)
 
     shots = tuple(Shot(p.start, p.end, "content") for p in pieces if p.kind == "content")
     dropped = tuple(Shot(p.start, p.end, p.kind) for p in pieces if p.kind != "content")
@@ -330,16 +341,27 @@ def build_analysis(
 
 
 def _mark_titles(
-    pieces: list[_Piece], samples: Sequence[Sample], rules: ShotRules, duration: float
+    pieces: list[_Piece],
+    samples: Sequence[Sample],
+    rules: ShotRules,
+    duration: float,
+    read: TitleReader | None,
 ) -> tuple[Shot, ...]:
-    """Label content pieces near either end that show titles; return the title cards kept."""
+    """Label content pieces near either end that show titles (read, when a reader is given);
+    return the title cards kept."""
     cards: list[Shot] = []
+    reads = 0
     throughout = text_throughout(samples, duration, rules.picture)
     for piece in pieces:
         if piece.kind != "content":
             continue
         text = shot_text(samples, piece.start, piece.end, rules.picture)
         if not throughout and is_titles(text, piece.start, piece.end, duration, rules.picture):
+            if read is not None and reads < rules.title_reads:
+                reads += 1
+                regions = title_regions(samples, piece.start, piece.end, rules.picture)
+                if not read(piece.start, piece.end, regions):
+                    continue  # no words: a bright crisp shape, not titles; kept as content
             piece.kind = "titles"
         elif is_card_shot(text, rules.picture):
             cards.append(Shot(piece.start, piece.end, "content"))

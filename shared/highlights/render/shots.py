@@ -32,7 +32,7 @@ import re
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from highlights.render import cache, samples
+from highlights.render import cache, samples, title_ocr
 from highlights.render.cores import ToolPool, usable_cores
 from highlights.render.errors import RenderError
 from highlights.render.ffmpeg import input_args, run_ffmpeg
@@ -362,14 +362,17 @@ def detect_shots(
     decode: DecodeParams | None = None,
     jobs: int | None = None,
     timeout: float | None = None,
+    read_titles: bool = True,
 ) -> ShotAnalysis:
-    """Shots of ``path`` with black gaps and opening/closing credits left out.
+    """Shots of ``path`` with black gaps, opening/closing credits and titles left out.
 
     ``threshold`` (scene score of a sure cut, default 0.3) and ``min_shot`` (seconds, default
     1.0) override the same fields of ``rules`` when given. An image is one
     ``still`` shot of ``still_duration`` seconds. With ``cache_dir`` the decode pass's
     measurements are cached per (absolute path, size, mtime, decode parameters), so asking
-    again, even with other rules, does not decode again.
+    again, even with other rules, does not decode again. With ``read_titles`` (and tesseract
+    installed) a shot the look rules call titles is dropped only when words are read in it
+    (``title_ocr``; the outcome is cached beside the measurements).
     """
     info = info or probe(path)
     rules = rules or ShotRules()
@@ -392,11 +395,17 @@ def detect_shots(
     key = cache.cache_key(
         "shots", path, {"version": ANALYSIS_VERSION, "duration": info.duration, **asdict(decode)}
     )
+    frame = decoded_size(info)
+    reader = (
+        title_ocr.title_reader(path, frame, format_name=info.format_name, cache_dir=cache_dir)
+        if read_titles
+        else None
+    )
     if cache_dir is not None:
         cached = cache.load(cache_dir, key)
         if cached is not None:
             raw = RawAnalysis.from_json(cached)
-            return build_analysis(raw, rules, source=source, from_cache=True)
+            return build_analysis(raw, rules, source=source, from_cache=True, read_titles=reader)
     raw = analyse(
         path,
         info.duration,
@@ -404,8 +413,8 @@ def detect_shots(
         jobs=jobs,
         timeout=timeout,
         format_name=info.format_name,
-        frame=decoded_size(info),
+        frame=frame,
     )
     if cache_dir is not None:
         cache.store(cache_dir, key, raw.to_json())
-    return build_analysis(raw, rules, source=source)
+    return build_analysis(raw, rules, source=source, read_titles=reader)

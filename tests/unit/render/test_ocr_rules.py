@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from highlights.render import ocr
+from highlights.render import ocr, title_ocr
 from highlights.render.ocr import (
     Line,
     frame_size,
@@ -141,3 +141,31 @@ def test_ocr_needs_both_languages(monkeypatch: pytest.MonkeyPatch) -> None:
     assert ocr.ocr_available() is False
     monkeypatch.setattr(ocr, "_languages", lambda exe: frozenset({"eng", "chi_sim"}))
     assert ocr.ocr_available() is True
+
+
+# -- titles confirmed by reading -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "words"),
+    [
+        ([Line(0, "DIRECTED BY A. PERSON", 64.0)], True),
+        ([Line(0, "这就是", 70.0)], True),
+        (
+            [Line(0, "no,", 52.0), Line(0, "Po", 41.0), Line(0, "7307 ne.", 33.0)],
+            False,
+        ),  # a fractal
+        ([Line(0, "12:04", 90.0)], False),  # digits are not words
+        ([Line(0, "THE END", 30.0)], False),  # too doubtful
+        ([], False),
+    ],
+)
+def test_a_title_shows_words_a_fractal_only_specks(lines: list[Line], words: bool) -> None:
+    assert title_ocr.has_words(lines) is words
+
+
+def test_a_title_band_has_a_grid_row_of_margin_and_even_edges() -> None:
+    assert title_ocr.band_rows((1.0, 11 / 24, 13 / 24), 720) == (300, 420)
+    assert title_ocr.band_rows((1.0, 0.0, 1 / 24), 720) == (0, 60)
+    assert title_ocr.band_rows((1.0, 0.3, 0.4), 101) == (26, 46)  # 26.1 and 44.6: 26 and 45 → 46
+    assert title_ocr.band_rows((1.0, 22 / 24, 1.0), 720) == (630, 720)

@@ -3,6 +3,8 @@ its parsing, without ffmpeg."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 
 from highlights.render.picture_rules import (
@@ -15,6 +17,7 @@ from highlights.render.picture_rules import (
     subtitle_rows,
     text_band,
     text_lines,
+    title_regions,
     titles_in,
 )
 from highlights.render.samples import GRID_BYTES, SampleParams, branch, parse_samples, text_size
@@ -203,6 +206,73 @@ def test_title_cards_are_kept_but_listed_and_bars_are_measured() -> None:
     assert [(s.start, s.end) for s in result.shots] == [(0.0, 10.0), (10.0, 14.0), (14.0, 30.0)]
     assert [(s.start, s.end) for s in result.cards] == [(10.0, 14.0)]
     assert result.picture == (40, 0, 240, 180)
+
+
+class Reader:
+    """A title reader that answers ``words`` and remembers what it was asked."""
+
+    def __init__(self, words: bool) -> None:
+        self.words = words
+        self.asked: list[tuple[float, float, tuple[tuple[float, float, float], ...]]] = []
+
+    def __call__(
+        self, start: float, end: float, regions: Sequence[tuple[float, float, float]]
+    ) -> bool:
+        self.asked.append((start, end, tuple(regions)))
+        return self.words
+
+
+def titled_film() -> RawAnalysis:
+    titled = {"lines": TITLE, "edges": 2}
+    samples = [
+        *every_half_second(0, 4, **titled),
+        *every_half_second(4, 40, edges=2),
+        *every_half_second(40, 44, **titled),
+    ]
+    return raw_with(samples, 44.0, [4.0, 20.0, 40.0])
+
+
+@pytest.mark.parametrize("words", [True, False])
+def test_a_reader_confirms_titles_or_keeps_the_shot(words: bool) -> None:
+    reader = Reader(words)
+    result = build_analysis(titled_film(), ShotRules(), read_titles=reader)
+    ends = [(0.0, 4.0), (40.0, 44.0)]
+    if words:
+        assert [(s.start, s.end, s.kind) for s in result.dropped] == [(*e, "titles") for e in ends]
+        assert [(s.start, s.end) for s in result.shots] == [(4.0, 20.0), (20.0, 40.0)]
+    else:  # no words read: bright shapes, not titles, kept as content (and not cards)
+        assert result.dropped == ()
+        assert [(s.start, s.end) for s in result.shots] == [
+            ends[0],
+            (4.0, 20.0),
+            (20.0, 40.0),
+            ends[1],
+        ]
+        assert result.cards == ()
+    # Only the candidates are read, each at two samples spread over the shot, at the rows of
+    # their title lines (grid rows 11-12 of 24).
+    rows = (round(11 / 24, 4), round(13 / 24, 4))
+    assert reader.asked == [
+        (0.0, 4.0, ((1.0, *rows), (2.5, *rows))),
+        (40.0, 44.0, ((41.0, *rows), (42.5, *rows))),
+    ]
+
+
+def test_reading_is_capped_and_the_look_decides_beyond_the_cap() -> None:
+    reader = Reader(False)
+    result = build_analysis(titled_film(), ShotRules(title_reads=1), read_titles=reader)
+    assert [(s, e) for s, e, _ in reader.asked] == [(0.0, 4.0)]
+    assert [(s.start, s.end, s.kind) for s in result.dropped] == [(40.0, 44.0, "titles")]
+
+
+def test_title_regions_spread_over_the_shot_s_titled_samples() -> None:
+    samples = [*every_half_second(0, 3, lines=TITLE, edges=2), *every_half_second(3, 4, edges=2)]
+    rules = PictureRules()
+    regions = title_regions(samples, 0.0, 4.0, rules)
+    assert [t for t, _, _ in regions] == [1.0, 2.0]  # of the six titled: the 3rd and the 5th
+    assert {(top, bottom) for _, top, bottom in regions} == {(round(11 / 24, 4), round(13 / 24, 4))}
+    assert title_regions(samples, 3.0, 4.0, rules) == ()
+    assert len(title_regions(samples, 0.0, 4.0, PictureRules(read_count=1))) == 1
 
 
 def test_without_samples_nothing_changes() -> None:
