@@ -20,7 +20,10 @@ from tests.support import manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = manifest("e2e-bucket", outputs="out/e2e")
+# A test runner started in the background by a script has SIGINT ignored, and its children
+# inherit that: the command under test gets Ctrl-C's handler back, as a terminal gives it.
 WRAPPER = """
+import signal; signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C as on a terminal
 import sys
 from highlights.producers import local as engine
 from highlights.producers.local import OutputResult, RenderOutcome

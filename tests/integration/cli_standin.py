@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -24,6 +25,10 @@ from highlights.producers import local as engine  # noqa: E402
 from highlights.producers.local import OutputResult, RenderOutcome  # noqa: E402
 
 GATE_WAIT = 60.0  # seconds the stand-in holds a job at most
+
+# A test runner started in the background by a script has SIGINT ignored, and its children
+# inherit that: the command under test gets Ctrl-C's handler back, as a terminal gives it.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def stand_in(
