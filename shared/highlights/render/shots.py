@@ -8,7 +8,7 @@ at one frame every half second for black bars and text; the main chain shrinks e
     scale=160:-2:flags=fast_bilinear, format=yuv420p, metadata=delete,
     blackdetect=d=0:pix_th=0.10:pic_th=0.995, metadata=print, metadata=delete,   # black frames
     blackdetect=d=0:pix_th=0.10:pic_th=0.85, metadata=print, metadata=delete,    # dark frames
-    select='gt(scene,0.05)', metadata=print:key=lavfi.scene_score                # cut candidates
+    select='gt(scene,0.05)+eq(n,0)', metadata=print:key=lavfi.scene_score        # cut candidates
 
 Both blackdetect instances write the same frame-metadata keys, so each is printed and then
 deleted before the next one runs; the printers are told apart by their position in the chain
@@ -111,7 +111,9 @@ def decode_chain(params: DecodeParams, offset: int = 0) -> DecodeChain:
         f"blackdetect=d=0:pix_th={params.black_pixel:g}:pic_th={params.dark_ratio:g}",
         "metadata=mode=print",
         "metadata=mode=delete",
-        f"select='gt(scene,{params.score_floor:g})'",
+        # The first frame always passes (its score is 0: nothing before it, and the parser drops
+        # it): ffmpeg 7+ fails a pass whose output got no frame, as a still or uncut range would.
+        f"select='gt(scene,{params.score_floor:g})+eq(n,0)'",
         "metadata=mode=print:key=lavfi.scene_score",
     ]
     printers = [i + offset for i, f in enumerate(filters) if f.startswith("metadata=mode=print")]
@@ -167,7 +169,7 @@ def parse_decode_log(
         if math.isnan(number):
             continue
         if printer == chain.score_printer and name == "lavfi.scene_score":
-            if not math.isnan(frame_time):
+            if not math.isnan(frame_time) and number > floor:
                 scores.append((frame_time, number))
         elif printer == chain.black_printer:
             black.append((name, number))

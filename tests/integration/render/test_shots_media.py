@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,21 @@ def test_parallel_time_ranges_measure_what_one_pass_does(film: Film) -> None:
     for a_shot, b_shot in zip(split.shots, whole.shots, strict=True):
         assert a_shot.start == pytest.approx(b_shot.start, abs=0.05)
         assert a_shot.end == pytest.approx(b_shot.end, abs=0.05)
+
+
+def test_a_film_without_a_cut_is_one_shot_whole_or_in_ranges(media_dir: Path) -> None:
+    # Nothing changes from frame to frame: the scene filter passes no frame after the first, and
+    # ffmpeg 7+ fails a pass whose output got none (make test-ffmpeg-new runs this on 9.0).
+    still = media_dir / "uncut.mp4"
+    subprocess.run(
+        [ffmpeg_path(), "-v", "error", "-f", "lavfi", "-i", "color=c=0x3060a0:s=320x180:r=25:d=6",
+         "-c:v", "libx264", "-pix_fmt", "yuv420p", "-y", str(still)],
+        check=True, timeout=60,
+    )  # fmt: skip
+    whole = detect_shots(still)
+    assert [(s.start, s.end) for s in whole.shots] == [(0.0, pytest.approx(6.0, abs=0.05))]
+    split = build_analysis(analyse(still, 6.0, jobs=3, min_chunk=2.0))
+    assert split.cuts == () and len(split.shots) == 1
 
 
 def test_an_image_is_one_still_shot_without_decoding(

@@ -18,7 +18,20 @@ def test_chain_printers_are_told_apart_by_position() -> None:
     assert filters[chain.dark_printer] == "metadata=mode=print"
     assert "pic_th=0.85" in filters[chain.dark_printer - 1]
     assert filters[chain.score_printer] == "metadata=mode=print:key=lavfi.scene_score"
-    assert filters[chain.score_printer - 1] == "select='gt(scene,0.05)'"
+    # The first frame always passes: a pass whose output gets no frame fails on ffmpeg 7+.
+    assert filters[chain.score_printer - 1] == "select='gt(scene,0.05)+eq(n,0)'"
+
+
+def test_the_first_frame_s_score_is_no_cut() -> None:
+    log = (
+        "[Parsed_metadata_10 @ 0x57] frame:0    pts:0       pts_time:0\n"
+        "[Parsed_metadata_10 @ 0x57] lavfi.scene_score=0.000000\n"
+        "[Parsed_metadata_10 @ 0x57] frame:1    pts:3000000 pts_time:3\n"
+        "[Parsed_metadata_10 @ 0x57] lavfi.scene_score=0.420000\n"
+    )
+    chain = decode_chain(DecodeParams(width=160))
+    assert chain.score_printer == 10
+    assert parse_decode_log(log, chain, 10.0).scores == ((3.0, 0.42),)
 
 
 LOG = """\
