@@ -108,7 +108,12 @@ def test_kill_mid_render_then_restart_completes_without_duplicates(tmp_path: Pat
         assert wait_for(result.exists, 60), log.read_text()[-3000:]
     finally:
         second.send_signal(signal.SIGINT)
-        second.wait(20)
+        try:
+            second.wait(20)
+        finally:
+            if second.poll() is None:  # it did not stop: the test fails, nothing is left running
+                second.kill()
+                second.wait()
     document = json.loads(result.read_text())
     assert document["job"]["state"] == "SUCCEEDED"
     videos = sorted(p.name for p in (bucket / "out" / "e2e").iterdir() if p.suffix == ".mp4")
