@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import need_ffmpeg
+from tests.processes import alive as _alive
+from tests.processes import descendants as _descendants
 from tests.support import manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,40 +45,11 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def _descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        parent = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(parent, []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
 def _name(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
     except OSError:
         return ""
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def _wait_for_ffmpeg(command: subprocess.Popen[str]) -> set[int]:

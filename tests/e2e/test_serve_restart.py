@@ -13,9 +13,9 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
+from tests.processes import until as wait_for
 from tests.support import manifest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,15 +71,6 @@ def start_serve(bucket: Path, log: Path) -> subprocess.Popen[bytes]:
 def engine_states(bucket: Path) -> list[dict[str, object]]:
     folder = bucket / ".highlights" / "engine"
     return [json.loads(p.read_text()) for p in folder.glob("*.json")] if folder.exists() else []
-
-
-def wait_for(predicate, seconds: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_kill_mid_render_then_restart_completes_without_duplicates(tmp_path: Path) -> None:

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from highlights.render.keys import EngineKeys
 from highlights.render.process import run_tool, tool_scope
 from highlights.render.tools import Tools
 from highlights.storage.local import LocalStore
+from tests.processes import alive, until
 from tests.support import Clock
 
 REQUEST = SubmitRequest(
@@ -174,23 +173,6 @@ class ToolRenderer:
         with tool_scope(cancel=cancel):
             run_tool([sys.executable, "-c", script], what="slow tool", timeout=300)
         return RenderOutcome(outputs=[OutputResult(1, True, key="out/v_1.mp4")])
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def until(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc (Linux)")

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,6 +15,8 @@ from highlights.producers.local import LocalProducer
 from highlights.storage.local import LocalStore
 from tests.integration.render.conftest import NEEDS_FFMPEG
 from tests.media import SceneSpec, make_film, test_tools
+from tests.processes import alive as running
+from tests.processes import until
 
 pytestmark = [
     pytest.mark.media,
@@ -46,23 +46,6 @@ def renders() -> list[int]:
         if mine and any(b"filter_complex" in part for part in command):
             found.append(int(entry.name))
     return found
-
-
-def running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def until(condition: Callable[[], bool], seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_cancel_stops_a_render_in_flight(tmp_path: Path) -> None:

@@ -7,13 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.integration.render.conftest import NEEDS_FFMPEG
+from tests.processes import alive as running
+from tests.processes import children, until
 
 pytestmark = [NEEDS_FFMPEG, pytest.mark.skipif(sys.platform != "linux", reason="Linux only")]
 
@@ -38,50 +38,19 @@ PROGRAMS = {
 }
 
 
-def children(parent: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:
-            found.append(int(entry.name))
-    return found
-
-
-def running(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def until(condition: Callable[[], bool], seconds: float = 15.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 @pytest.mark.parametrize("runner", sorted(PROGRAMS))
 def test_kill_9_of_the_engine_takes_its_ffmpeg_along(runner: str) -> None:
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'shared'}{os.pathsep}{ROOT}"}
     program = subprocess.Popen([sys.executable, "-c", PROGRAMS[runner]], env=env)
     started: list[int] = []
     try:
-        assert until(lambda: bool(children(program.pid))), "ffmpeg never started"
+        assert until(lambda: bool(children(program.pid)), 15.0), "ffmpeg never started"
         started += children(program.pid)
         (ffmpeg,) = started
         assert "testsrc" in Path(f"/proc/{ffmpeg}/cmdline").read_text()
         program.send_signal(signal.SIGKILL)
         program.wait(10)
-        assert until(lambda: not running(ffmpeg)), f"ffmpeg {ffmpeg} outlived its parent"
+        assert until(lambda: not running(ffmpeg), 15.0), f"ffmpeg {ffmpeg} outlived its parent"
     finally:
         if program.poll() is None:
             program.kill()

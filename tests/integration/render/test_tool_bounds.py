@@ -7,8 +7,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,8 @@ from highlights.render.process import (
     tool_scope,
 )
 from highlights.render.runner import Pass, run_at_once
+from tests.processes import alive
+from tests.processes import until as wait_for
 
 
 def family(pids: Path) -> list[str]:
@@ -35,24 +35,6 @@ def family(pids: Path) -> list[str]:
         "time.sleep(60)\n"
     )
     return [sys.executable, "-c", script]
-
-
-def alive(pid: int) -> bool:
-    """Running (a zombie waiting for a parent that does not reap it counts as gone)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-
-
-def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def read_pids(path: Path) -> list[int]:
