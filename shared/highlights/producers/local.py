@@ -13,7 +13,6 @@ the code `Cancelled`; the worker goes on with the next job.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import json
@@ -36,7 +35,7 @@ from highlights.ports import (
     PermanentError,
     SubmitRequest,
 )
-from highlights.producers.local_state import EngineJob, EngineOutput, EngineRequest, utc
+from highlights.producers.local_state import EngineJob, EngineRequest, utc
 from highlights.render.contract import OutputResult, Renderer, RenderOutcome
 from highlights.render.keys import EngineKeys
 from highlights.render.tools import Tools
@@ -337,7 +336,7 @@ class LocalProducer:
             status="Failed" if failed and outcome.error_code else "Finished",
             completed=self._clock(),
             progress=1.0,
-            outputs=[EngineOutput(**dataclasses.asdict(o)) for o in outcome.outputs],
+            outputs=list(outcome.outputs),
             timelines=outcome.timelines,
             error_code=outcome.error_code,
             error_message=outcome.error_message,

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from highlights.ports import JobStatus, SubJob, SubmitRequest
+from highlights.render.contract import OutputResult
 
 
 class EngineRequest(BaseModel):
@@ -36,16 +37,6 @@ class EngineRequest(BaseModel):
         )
 
 
-class EngineOutput(BaseModel):
-    index: int
-    ok: bool
-    key: str | None = None  # store key of the video
-    media_url: str | None = None  # the address OutputConfig asked for, as ICE reports it
-    duration: float | None = None
-    error_code: str | None = None
-    error_message: str | None = None
-
-
 class EngineJob(BaseModel):
     model_config = ConfigDict(extra="ignore")  # what a newer engine wrote stays readable
 
@@ -62,7 +53,7 @@ class EngineJob(BaseModel):
     completed: float | None = None
     progress: float = 0.0
     message: str | None = None
-    outputs: list[EngineOutput] = Field(default_factory=list)
+    outputs: list[OutputResult] = Field(default_factory=list)  # validated as the dataclass
     timelines: list[dict[str, Any]] = Field(default_factory=list)
     error_code: str | None = None
     error_message: str | None = None
